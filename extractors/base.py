@@ -86,8 +86,11 @@ def read_source(ctx: ExtractContext, rel: str) -> tuple[str | None, dict[str, An
     try:
         size = full.stat().st_size
         if size > ctx.max_file_bytes:
-            return None, problem(rel, f"file is {size} bytes, over the {ctx.max_file_bytes}-byte limit; skipped",
-                                 code="too_large")
+            return None, problem(
+                rel,
+                f"file is {size} bytes, over the {ctx.max_file_bytes}-byte limit; skipped",
+                code="too_large",
+            )
         data = full.read_bytes()
     except OSError as exc:
         return None, problem(rel, f"cannot read file: {exc.strerror or exc}", code="unreadable")

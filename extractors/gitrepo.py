@@ -67,7 +67,7 @@ def show_file(root: Path, rev: str, path: str) -> bytes | None:
 
 def files_at(root: Path, rev: str) -> list[str]:
     commit = _repo(root).commit(resolve(root, rev))
-    return sorted(b.path for b in commit.tree.traverse() if b.type == "blob")  # type: ignore[union-attr]
+    return sorted(str(b.path) for b in commit.tree.traverse() if b.type == "blob")  # type: ignore[union-attr]
 
 
 def diff_u0(root: Path, base: str) -> str:
@@ -101,3 +101,25 @@ def name_status(root: Path, base: str) -> list[tuple[str, str, str | None]]:
             rows.append((status[0], parts[i + 1], None))
             i += 2
     return sorted(rows, key=lambda r: r[1])
+
+
+def merge_base(root: Path, base: str) -> str:
+    """The merge base of ``base`` and HEAD (what diff_u0 and name_status compare against)."""
+    repo = _repo(root)
+    base_sha = resolve(root, base)
+    try:
+        out: str = repo.git.merge_base(base_sha, "HEAD").strip()
+    except gitpython.GitCommandError:
+        out = ""
+    return out or base_sha
+
+
+def blobs_at(root: Path, rev: str, suffixes: tuple[str, ...]) -> dict[str, bytes]:
+    """Every file at ``rev`` whose path ends with one of ``suffixes``: path -> bytes, in one tree walk."""
+    commit = _repo(root).commit(resolve(root, rev))
+    out: dict[str, bytes] = {}
+    for item in commit.tree.traverse():
+        path = str(item.path)  # type: ignore[union-attr]
+        if item.type == "blob" and path.endswith(suffixes):  # type: ignore[union-attr]
+            out[path] = item.data_stream.read()  # type: ignore[union-attr]
+    return out

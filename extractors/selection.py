@@ -19,10 +19,7 @@ def select_files(root: Path, include: Sequence[str] = (), exclude: Sequence[str]
     following no symlinked directories (so symlink loops cannot recurse). ``include`` and
     ``exclude`` are gitwildmatch globs; an empty ``include`` selects everything.
     """
-    if gitrepo.is_repository(root):
-        candidates = gitrepo.list_files(root)
-    else:
-        candidates = _walk(root)
+    candidates = gitrepo.list_files(root) if gitrepo.is_repository(root) else _walk(root)
     inc = pathspec.PathSpec.from_lines("gitwildmatch", include) if include else None
     exc = pathspec.PathSpec.from_lines("gitwildmatch", exclude) if exclude else None
     selected = []

@@ -80,4 +80,6 @@ def _read(path: Path) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise SentinelError(f"invalid YAML: {getattr(exc, 'problem', exc)}", file=str(path), line=line) from exc
+        raise SentinelError(
+            f"invalid YAML: {getattr(exc, 'problem', exc)}", file=str(path), line=line
+        ) from exc

@@ -16,6 +16,10 @@ class SentinelError(Exception):
         self.file = file
         self.line = line
 
+    def __reduce__(self) -> tuple[type[SentinelError], tuple[str, str | None, int | None]]:
+        # Keep file and line when the error crosses a process boundary (parallel workers).
+        return (type(self), (self.message, self.file, self.line))
+
     def __str__(self) -> str:
         if self.file and self.line:
             return f"{self.file}:{self.line}: {self.message}"

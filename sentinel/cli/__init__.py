@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import os
 import sys
 
 import click
@@ -10,14 +12,51 @@ from sentinel import __version__
 from sentinel.errors import SentinelError
 
 
+# Command name -> "module:attribute". Commands are imported only when run (or listed by --help), so
+# `sentinel test` does not pay for PyGithub or the extractors' parsers at start-up.
+COMMANDS: dict[str, str] = {
+    "test": "sentinel.cli.test:test",
+    "verify": "sentinel.cli.verify:verify",
+    "parse": "sentinel.cli.parse:parse",
+    "extract": "sentinel.cli.extract:extract",
+    "check": "sentinel.cli.check:check",
+    "doc": "sentinel.cli.doc:doc",
+    "comment": "sentinel.cli.bot:comment",
+    "gate": "sentinel.cli.bot:gate",
+    "pr-rules": "sentinel.cli.bot:pr_rules_command",
+}
+
+
 class SentinelGroup(click.Group):
-    """Turns SentinelError into one clear line on stderr and exit code 2, never a traceback."""
+    """Lazy subcommands; SentinelError becomes one clear line on stderr and exit code 2."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        command = getattr(importlib.import_module(module_name), attr)
+        assert isinstance(command, click.Command)
+        return command
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except SentinelError as exc:
             click.echo(f"Error: {exc}", err=True)
+            sys.exit(2)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except Exception as exc:
+            # Fail closed: a crash is an error (2), never a pass and never mistaken for a policy
+            # failure (1). SENTINEL_DEBUG=1 shows the traceback.
+            if os.environ.get("SENTINEL_DEBUG"):
+                raise
+            click.echo(f"Error: internal error: {type(exc).__name__}: {exc} (set SENTINEL_DEBUG=1 for details)",
+                       err=True)
             sys.exit(2)
 
 
@@ -28,15 +67,3 @@ def main() -> None:
 
     Exit codes: 0 clean, 1 policy failures (or warnings with --fail-on-warn), 2 errors.
     """
-
-
-def _register() -> None:
-    from sentinel.cli.parse import parse
-    from sentinel.cli.test import test
-    from sentinel.cli.verify import verify
-
-    for command in (test, verify, parse):
-        main.add_command(command)
-
-
-_register()

@@ -17,8 +17,9 @@ def _load(ctx: click.Context, _param: click.Parameter, value: str | None) -> Con
     """Eager: load the config before other options so its values become their defaults."""
     config = load_config(Path(value) if value else None)
     defaults = dict(ctx.default_map or {})
+    repeatable = {p.name for p in ctx.command.params if getattr(p, "multiple", False)}
     for key, val in config.flags.items():
-        defaults.setdefault(key, val)
+        defaults.setdefault(key, as_list(val) if key in repeatable else val)
     ctx.default_map = defaults
     ctx.meta["sentinel.config"] = config
     return config
@@ -33,7 +34,7 @@ def config_option(func: F) -> F:
         is_eager=True,
         expose_value=True,
         callback=_load,
-        help="Configuration file (default: conftest.yml, conftest.yaml or conftest.toml in the current directory).",
+        help="Configuration file (default: conftest.yml, .yaml or .toml in the current directory).",
     )(func)
 
 

@@ -71,6 +71,9 @@ class CheckResult:
     warnings: list[Result] = field(default_factory=list)
     exceptions: list[Result] = field(default_factory=list)
     skipped: list[Result] = field(default_factory=list)
+    # verify only: passing tests that printed something (for ``--report notes``); not part of
+    # conftest's JSON shape, so never serialized.
+    notes: list[Result] = field(default_factory=list)
 
     @property
     def total(self) -> int:

@@ -1,0 +1,125 @@
+"""Runner speed: `sentinel test` on 250 / 1,000 / 4,000 JSON inputs with 30 rules in 5 namespaces.
+
+Prints medians of 5 runs, the ratio against a bare loop that feeds the same inputs to one
+regorus engine (runner overhead), and the growth from 1,000 to 4,000 files (linearity).
+Run: .venv/bin/python benchmarks/runner_bench.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import regorus
+
+SIZES = (250, 1000, 4000)
+RUNS = 5
+NAMESPACES = ("k8s.workloads", "k8s.network", "security", "cost", "hygiene")
+
+
+def policies() -> dict[str, str]:
+    """30 rules: 6 per namespace, a mix of deny/warn, objects and strings, with iteration."""
+    out = {}
+    for n, ns in enumerate(NAMESPACES):
+        rules = [f"package {ns}", "import rego.v1"]
+        for i in range(6):
+            head = "deny" if i % 3 else "warn"
+            suffix = f"_{ns.replace('.', '_')}_{i}"
+            rules.append(
+                f'{head}{suffix} contains {{"msg": sprintf("container %s breaks rule {n}.{i}", [c.name]), '
+                f'"rule": "{ns}.r{i}", "severity": "high"}} if {{\n'
+                f"    some c in input.spec.containers\n"
+                f"    c.limits.cpu > {100 + i * 50}\n"
+                f'    not startswith(c.image, "registry.internal/")\n'
+                f"}}"
+            )
+        out[f"{ns.replace('.', '_')}.rego"] = "\n\n".join(rules) + "\n"
+    return out
+
+
+def make_input(rng: random.Random, i: int) -> dict[str, object]:
+    return {
+        "kind": "Deployment",
+        "metadata": {"name": f"svc-{i}", "labels": {"team": f"t{i % 7}"}},
+        "spec": {
+            "replicas": rng.randint(1, 5),
+            "containers": [
+                {
+                    "name": f"c{j}",
+                    "image": rng.choice(["registry.internal/app:1", "docker.io/app:latest"]),
+                    "limits": {"cpu": rng.randint(50, 500), "memory": rng.randint(64, 2048)},
+                }
+                for j in range(3)
+            ],
+        },
+    }
+
+
+def write_tree(root: Path, count: int) -> tuple[Path, Path]:
+    rng = random.Random(count)
+    pol = root / "policy"
+    pol.mkdir()
+    for name, text in policies().items():
+        (pol / name).write_text(text)
+    inputs = root / "inputs"
+    inputs.mkdir()
+    for i in range(count):
+        (inputs / f"deploy-{i:05d}.json").write_text(json.dumps(make_input(rng, i)))
+    return pol, inputs
+
+
+def time_sentinel(pol: Path, inputs: Path) -> float:
+    exe = Path(sys.executable).with_name("sentinel")
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [str(exe), "test", "-p", str(pol), "--all-namespaces", "-o", "json", str(inputs)],
+        capture_output=True,
+        check=False,
+        cwd=inputs.parent,
+    )
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"sentinel failed: {proc.stderr.decode()}")
+    return elapsed
+
+
+def time_bare_loop(pol: Path, inputs: Path) -> float:
+    """The floor: one engine, read + parse each file, one evaluation per namespace, no bookkeeping."""
+    start = time.perf_counter()
+    engine = regorus.Engine()
+    for f in sorted(pol.glob("*.rego")):
+        engine.add_policy(str(f), f.read_text())
+    for f in sorted(inputs.iterdir()):
+        engine.set_input_json(f.read_text())
+        for ns in NAMESPACES:
+            engine.eval_query_as_json(f"data.{ns}")
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    print(f"cores: {os.cpu_count()}, runs per figure: {RUNS} (median)")
+    print(f"{'files':>6} {'sentinel test (s)':>18} {'bare loop (s)':>14} {'overhead':>9}")
+    medians: dict[int, float] = {}
+    for size in SIZES:
+        with tempfile.TemporaryDirectory() as tmp:
+            pol, inputs = write_tree(Path(tmp), size)
+            time_sentinel(pol, inputs)  # warm the page cache and imports
+            ours = statistics.median(time_sentinel(pol, inputs) for _ in range(RUNS))
+            bare = statistics.median(time_bare_loop(pol, inputs) for _ in range(RUNS))
+        medians[size] = ours
+        print(f"{size:>6} {ours:>18.3f} {bare:>14.3f} {ours / bare:>8.2f}x")
+    print(
+        f"growth 1,000 -> 4,000 files: {medians[4000] / medians[1000]:.2f}x (linear = 4.0x, target <= 4.4x)"
+    )
+    print(f"1,000 files: {medians[1000]:.3f} s (target < 2 s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,236 @@
+"""``coverage`` kind: line coverage per file from existing reports, and changed-line coverage.
+
+Options (``extract.options.coverage`` in conftest.yml):
+
+- ``reports`` (list of repo-relative paths; default: whichever of ``coverage.json``,
+  ``coverage.xml``, ``lcov.info``, ``coverage/lcov.info`` and ``*.lcov`` exist at the root). The
+  format is chosen by suffix (``.json`` coverage.py JSON, ``.xml`` Cobertura, ``.info``/``.lcov``
+  LCOV), else by the first character. A listed report that is missing is a problem.
+- ``baseline`` (repo-relative path or null, default null): a JSON file ``{"total_percent": x}``;
+  the document then carries the baseline and the delta of the total against it.
+- ``max_report_bytes`` (int, default 200_000_000): larger reports are skipped with a problem.
+
+Reports are merged: a line is measured if any report measured it and covered if any report
+covered it. Report paths are made repo-relative (absolute paths under the root, paths relative to
+the root, to the report's folder or to a Cobertura ``<source>``); files outside the repository are
+skipped with one problem per report. Percentages are line coverage (branches are not counted),
+rounded to two decimals, null when nothing was measured. With a base revision, ``changed`` holds
+diff-cover's changed-line coverage (see ``extractors.coverage.diff``).
+"""
+
+from __future__ import annotations
+
+import json
+import os.path
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from extractors import changes, gitrepo
+from extractors.base import ExtractContext, document, problem
+from extractors.coverage import cobertura, coverage_py, lcov
+from extractors.coverage.diff import changed_coverage
+from extractors.coverage.model import FileLines, ParsedReport, percent
+from sentinel.errors import UsageError
+
+KIND = "coverage"
+DEFAULT_REPORTS = ("coverage.json", "coverage.xml", "lcov.info", "coverage/lcov.info")
+DEFAULT_MAX_REPORT_BYTES = 200_000_000
+FORMATS = {".json": "coverage.py", ".xml": "cobertura", ".info": "lcov", ".lcov": "lcov"}
+
+
+def extract(ctx: ExtractContext) -> dict[str, Any]:
+    reports, explicit = _report_paths(ctx)
+    max_bytes = ctx.options.get("max_report_bytes", DEFAULT_MAX_REPORT_BYTES)
+    if not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes <= 0:
+        raise UsageError("coverage option 'max_report_bytes' must be a positive integer")
+    problems: list[dict[str, Any]] = []
+    merged: dict[str, FileLines] = {}
+    sources: dict[str, set[str]] = {}
+    report_rows = []
+    for rel in reports:
+        parsed, fmt, read_problem = _read_report(ctx.root, rel, max_bytes, explicit)
+        if read_problem is not None:
+            problems.append(read_problem)
+        if parsed is None:
+            continue
+        problems += parsed.problems
+        outside: list[str] = []
+        for raw_path, lines in parsed.files.items():
+            path = _repo_path(ctx.root, raw_path, rel, parsed.sources)
+            if path is None:
+                outside.append(raw_path)
+                continue
+            merged.setdefault(path, FileLines()).merge(lines)
+            sources.setdefault(path, set()).add(rel)
+        if outside:
+            problems.append(
+                problem(
+                    rel,
+                    f"{len(outside)} file(s) outside the repository skipped, e.g. {min(outside)}",
+                    line=1,
+                    code="outside_root",
+                )
+            )
+        report_rows.append({"file": rel, "line": 1, "format": fmt, "files": len(parsed.files) - len(outside)})
+
+    files = [_file_row(path, lines, sorted(sources[path])) for path, lines in sorted(merged.items())]
+    totals = _totals(files)
+
+    base_sha: str | None = None
+    changed: dict[str, Any] | None = None
+    if ctx.base is not None:
+        base_sha = gitrepo.resolve(ctx.root, ctx.base)
+        changed = changed_coverage(merged, changes.added_lines(ctx.root, base_sha))
+        changed["merge_base"] = gitrepo.merge_base(ctx.root, base_sha)
+
+    baseline, baseline_problem = _baseline(ctx, totals["percent"])
+    if baseline_problem is not None:
+        problems.append(baseline_problem)
+    return document(
+        ctx,
+        KIND,
+        reports=report_rows,
+        files=files,
+        totals=totals,
+        base=base_sha,
+        changed=changed,
+        baseline=baseline,
+        problems=problems,
+    )
+
+
+def _report_paths(ctx: ExtractContext) -> tuple[list[str], bool]:
+    value = ctx.options.get("reports")
+    if value is None:
+        found = [p for p in DEFAULT_REPORTS if (ctx.root / p).is_file()]
+        found += sorted(p.name for p in ctx.root.glob("*.lcov") if p.is_file())
+        return found, False
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise UsageError("coverage option 'reports' must be a list of paths")
+    return [PurePosixPath(v.replace("\\", "/")).as_posix() for v in value], True
+
+
+def _read_report(
+    root: Path,
+    rel: str,
+    max_bytes: int,
+    explicit: bool,
+) -> tuple[ParsedReport | None, str | None, dict[str, Any] | None]:
+    path = root / rel
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return (
+                None,
+                None,
+                problem(
+                    rel, f"report is {size} bytes, over the {max_bytes}-byte limit; skipped", code="too_large"
+                ),
+            )
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return (
+            None,
+            None,
+            problem(rel, "coverage report not found", code="missing_report") if explicit else None,
+        )
+    except OSError as exc:
+        return None, None, problem(rel, f"cannot read report: {exc.strerror or exc}", code="unreadable")
+    fmt = FORMATS.get(PurePosixPath(rel).suffix.lower()) or _sniff(data)
+    if fmt == "cobertura":
+        return cobertura.parse(data, rel), fmt, None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return (
+            None,
+            fmt,
+            problem(rel, f"not valid UTF-8 at byte {exc.start}", line=line, code="malformed_report"),
+        )
+    if fmt == "coverage.py":
+        return coverage_py.parse(text, rel), fmt, None
+    return lcov.parse(text, rel), fmt, None
+
+
+def _sniff(data: bytes) -> str:
+    head = data.lstrip()[:1]
+    return {b"{": "coverage.py", b"<": "cobertura"}.get(head, "lcov")
+
+
+def _repo_path(root: Path, raw: str, report: str, sources: list[str]) -> str | None:
+    """A report's file path as a repo-relative POSIX path, or None when it is outside the root."""
+    root_abs = root.resolve()
+    raw = raw.replace("\\", "/")
+    candidates: list[Path] = []
+    given = Path(raw)
+    if given.is_absolute():
+        candidates.append(given)
+    else:
+        candidates += [Path(s) / raw for s in sources]
+        candidates += [root_abs / raw, root_abs / PurePosixPath(report).parent / raw]
+    inside: list[str] = []
+    for cand in candidates:
+        cand = cand if cand.is_absolute() else root_abs / cand
+        try:
+            rel = Path(_normpath(cand)).relative_to(root_abs).as_posix()
+        except ValueError:
+            continue
+        if (root_abs / rel).is_file():
+            return rel
+        inside.append(rel)
+    return inside[0] if inside else None
+
+
+def _normpath(path: Path) -> str:
+    return os.path.normpath(str(path))
+
+
+def _file_row(path: str, lines: FileLines, reports: list[str]) -> dict[str, Any]:
+    covered = lines.covered & lines.measured
+    missed = sorted(lines.measured - covered)
+    return {
+        "file": path,
+        "line": missed[0] if missed else 1,
+        "measured": len(lines.measured),
+        "covered": len(covered),
+        "missed": len(missed),
+        "percent": percent(len(covered), len(lines.measured)),
+        "missed_lines": missed,
+        "reports": reports,
+    }
+
+
+def _totals(files: list[dict[str, Any]]) -> dict[str, Any]:
+    measured = sum(f["measured"] for f in files)
+    covered = sum(f["covered"] for f in files)
+    return {
+        "files": len(files),
+        "measured": measured,
+        "covered": covered,
+        "missed": measured - covered,
+        "percent": percent(covered, measured),
+    }
+
+
+def _baseline(
+    ctx: ExtractContext, total: float | None
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    rel = ctx.options.get("baseline")
+    if rel is None:
+        return None, None
+    if not isinstance(rel, str):
+        raise UsageError("coverage option 'baseline' must be a path")
+    try:
+        text = (ctx.root / rel).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, problem(rel, f"cannot read coverage baseline: {exc}", code="bad_baseline")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, problem(rel, f"invalid JSON: {exc.msg}", line=exc.lineno, code="bad_baseline")
+    value = data.get("total_percent") if isinstance(data, dict) else None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None, problem(rel, 'baseline needs a number "total_percent"', line=1, code="bad_baseline")
+    delta = round(total - float(value), 2) if total is not None else None
+    return {"file": rel, "line": 1, "total_percent": float(value), "delta": delta}, None

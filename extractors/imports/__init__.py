@@ -1,0 +1,139 @@
+"""The ``imports`` kind: per source file, its module, what it imports and its direct HTTP calls.
+
+One module per language (``python``, ``rust``, ``go``, ``javascript`` for JS and TS,
+``elixir``). Python uses grimp and ``ast``; the others tree-sitter. Options
+(``extract.options.imports`` in conftest.yml):
+
+- ``python.roots`` (default ``["."]``, plus ``"src"`` when that directory exists): source roots;
+  a file's module is its dotted path below the deepest root holding it.
+- ``python.engine`` (default ``"auto"``): ``auto`` uses grimp for packages and ``ast`` for the
+  rest; ``ast`` parses every file with ``ast``.
+- ``http_clients`` (default: see ``common.DEFAULT_HTTP_CLIENTS``): language -> call-name
+  prefixes that count as direct HTTP/socket client calls; a language's list replaces its default.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from extractors import treesitter
+from extractors.base import ExtractContext, document, parallel_map, problem, read_source
+from extractors.files import language_of
+from extractors.imports import elixir, go, javascript, python, rust
+from extractors.imports.common import file_entry, http_patterns
+
+TREE_SITTER_LANGUAGES = ("rust", "go", "javascript", "typescript", "elixir")
+
+_Job = tuple[str, str, str, int, str | None, tuple[str, ...]]
+
+
+def _scan_worker(job: _Job) -> tuple[dict[str, Any] | None, list[dict[str, Any]], list[str]]:
+    """Scan one tree-sitter file: (file record or None, problems, modules it defines)."""
+    root, rel, language, max_bytes, module, patterns = job
+    source, prob = read_source(ExtractContext(root=Path(root), files=(), max_file_bytes=max_bytes), rel)
+    if source is None:
+        return None, [prob] if prob else [], []
+    grammar = treesitter.grammar_for(rel) or language
+    tree = treesitter.parser(grammar).parse(source.encode("utf-8"))
+    problems = []
+    error_line = treesitter.first_error_line(tree)
+    if error_line is not None:
+        problems.append(problem(rel, f"syntax error ({grammar}); what follows it may be incomplete",
+                                line=error_line, code="syntax"))
+    if language == "rust":
+        found = rust.scan(tree, rel, module, patterns)
+    elif language == "go":
+        found = go.scan(tree, rel, module, patterns)
+    elif language == "elixir":
+        found = elixir.scan(tree, rel, module, patterns)
+    else:
+        found = javascript.scan(tree, rel, module, patterns, grammar)
+    entry = file_entry(rel, language, found.module, found.imports, found.calls)
+    return entry, problems, found.defines
+
+
+def _group(files: Sequence[str]) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = {}
+    for rel in files:
+        language = language_of(rel)
+        if language == "python" or language in TREE_SITTER_LANGUAGES:
+            groups.setdefault(language, []).append(rel)
+    return groups
+
+
+def extract(ctx: ExtractContext) -> dict[str, Any]:
+    patterns = http_patterns(ctx.options)
+    groups = _group(ctx.files)
+    entries: list[dict[str, Any]] = []
+    problems: list[dict[str, Any]] = []
+
+    if "python" in groups:
+        found, more = python.extract_python(ctx, groups["python"], patterns.get("python", ()))
+        entries.extend(found)
+        problems.extend(more)
+
+    crate_dirs: dict[str, str] = {}
+    go_mods: dict[str, str] = {}
+    js_packages: frozenset[str] = frozenset()
+    if "rust" in groups:
+        crate_dirs, more = rust.crates(ctx, ctx.files)
+        problems.extend(more)
+    if "go" in groups:
+        go_mods, more = go.modules(ctx, ctx.files)
+        problems.extend(more)
+    if "javascript" in groups or "typescript" in groups:
+        js_packages, more = javascript.packages(ctx, ctx.files)
+        problems.extend(more)
+
+    jobs: list[_Job] = []
+    for language in TREE_SITTER_LANGUAGES:
+        for rel in groups.get(language, []):
+            module: str | None = None
+            if language == "rust":
+                module = rust.module_name(rel, crate_dirs)
+            elif language == "go":
+                module = go.module_name(rel, go_mods)
+            elif language in ("javascript", "typescript"):
+                module = javascript.module_name(rel)
+            jobs.append((str(ctx.root), rel, language, ctx.max_file_bytes, module,
+                         tuple(patterns.get(language, ()))))
+    scanned: list[dict[str, Any]] = []
+    defined: set[str] = set()
+    for entry, more, defines in parallel_map(_scan_worker, jobs, jobs=ctx.jobs):
+        problems.extend(more)
+        defined.update(defines)
+        if entry is not None:
+            scanned.append(entry)
+
+    crate_names = frozenset(crate_dirs.values())
+    go_paths = frozenset(go_mods.values())
+    elixir_modules = frozenset(defined)
+    for entry in scanned:
+        language = entry["language"]
+        for item in entry["imports"]:
+            if item["kind"] is not None:
+                continue
+            if language == "rust":
+                item["kind"] = rust.classify(item["target"], crate_names)
+            elif language == "go":
+                item["kind"] = go.classify(item["target"], go_paths)
+            elif language == "elixir":
+                item["kind"] = elixir.classify(item["target"], elixir_modules)
+            else:
+                item["kind"] = javascript.classify(item["target"], js_packages)
+    entries.extend(scanned)
+    entries.sort(key=lambda e: e["file"])
+
+    imports = [i for e in entries for i in e["imports"]]
+    summary = {
+        "files": len(entries),
+        "imports": len(imports),
+        "calls": sum(len(e["calls"]) for e in entries),
+        "async_functions": sum(len(e["async_functions"]) for e in entries),
+        "by_kind": dict(sorted(Counter(i["kind"] for i in imports).items())),
+        "by_language": dict(sorted(Counter(e["language"] for e in entries).items())),
+    }
+    return document(ctx, "imports", files=entries, summary=summary, problems=problems)

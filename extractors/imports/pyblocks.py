@@ -1,0 +1,136 @@
+"""Parse only the parts of a Python source that matter: one function, one top-level statement.
+
+The grimp engine does not build an ``ast`` for every file; for the few places it needs one
+(an ``async def`` and the calls in it, a statement that may call an HTTP client) it parses
+just that block. A block is found by indentation, with the string literals and comments of
+the file located first so that text inside them never starts or ends a block. Any block that
+does not parse on its own makes the caller parse the whole file, so results are always what
+``ast`` says about the file.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import itertools
+import re
+from collections.abc import Iterator
+
+# Comments and string literals (triple-quoted first), to tell code from text.
+_STRING_OR_COMMENT = re.compile(
+    r"#[^\n]*"
+    r"|'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''"
+    r'|"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*"""'
+    r"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'"
+    r'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"',
+    re.DOTALL,
+)
+ASYNC_DEF = re.compile(r"^[ \t]*async[ \t]+def\b", re.MULTILINE)
+# Lines at the left margin that continue the statement above rather than start one.
+_CONTINUATIONS = ("else", "elif", "except", "finally")
+
+
+class BlockError(Exception):
+    """A block did not parse on its own."""
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their ends, split where Python's tokenizer splits (``\\n``), unlike str.splitlines."""
+    parts = text.split("\n")
+    lines = [p + "\n" for p in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
+
+
+class Source:
+    """A source text with its lines, line offsets and (lazily) its strings and comments."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lines = split_lines(text)
+        self.offsets = list(itertools.accumulate((len(x) for x in self.lines), initial=0))
+        self._matches = _STRING_OR_COMMENT.finditer(text)
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+
+    def in_string(self, offset: int) -> bool:
+        """Whether ``offset`` is inside a string literal or comment (the scan runs only as far as asked)."""
+        while not self._starts or self._starts[-1] <= offset:
+            match = next(self._matches, None)
+            if match is None:
+                break
+            self._starts.append(match.start())
+            self._ends.append(match.end())
+        index = bisect.bisect_right(self._starts, offset) - 1
+        return index >= 0 and offset < self._ends[index]
+
+    def line_index(self, offset: int) -> int:
+        return bisect.bisect_right(self.offsets, offset) - 1
+
+    def code_indent(self, index: int) -> int | None:
+        """Indent of line ``index`` when it is code that could end a block; None otherwise."""
+        line = self.lines[index]
+        body = line.lstrip()
+        if not body or body[0] in "#)]}":
+            return None
+        indent = len(line) - len(body)
+        if self.in_string(self.offsets[index] + indent):
+            return None
+        return indent
+
+    def parse(self, first: int, last: int, width: int) -> tuple[list[ast.stmt], int]:
+        """The statements of lines ``first..last`` and the line offset to add to their lines."""
+        segment = "".join(self.lines[first: last + 1])
+        try:
+            tree = ast.parse("if 1:\n" + segment if width else segment)
+        except (SyntaxError, ValueError) as exc:
+            raise BlockError(str(exc)) from exc
+        if not width:
+            return tree.body, first
+        outer = tree.body[0] if tree.body else None
+        if not isinstance(outer, ast.If):
+            raise BlockError("not one block")
+        return outer.body, first - 1
+
+    def async_functions(self) -> Iterator[tuple[ast.AsyncFunctionDef, int]]:
+        """Every ``async def`` (not in a string) parsed from its own lines, with its line offset."""
+        for match in ASYNC_DEF.finditer(self.text):
+            first = self.line_index(match.start())
+            head = self.lines[first]
+            width = len(head) - len(head.lstrip())
+            if self.in_string(self.offsets[first] + width):
+                continue
+            last = first
+            for index in range(first + 1, len(self.lines)):
+                indent = self.code_indent(index)
+                if indent is not None and indent <= width:
+                    break
+                if self.lines[index].strip():
+                    last = index
+            body, offset = self.parse(first, last, width)
+            if not body or not isinstance(body[0], ast.AsyncFunctionDef):
+                raise BlockError("not an async function")
+            yield body[0], offset
+
+    def top_level_statements(self, line_indexes: set[int]) -> Iterator[tuple[list[ast.stmt], int]]:
+        """The top-level statements that contain the given (0-based) lines, each parsed once."""
+        starts: list[int] = []
+        previous_decorator = False
+        for index in range(len(self.lines)):
+            indent = self.code_indent(index)
+            if indent != 0:
+                continue
+            body = self.lines[index]
+            word = body.split(None, 1)[0].rstrip(":") if body.strip() else ""
+            if word in _CONTINUATIONS or previous_decorator:
+                previous_decorator = body.startswith("@")
+                continue
+            previous_decorator = body.startswith("@")
+            starts.append(index)
+        wanted = sorted({starts[bisect.bisect_right(starts, i) - 1] for i in line_indexes
+                         if starts and starts[0] <= i})
+        for first in wanted:
+            position = bisect.bisect_right(starts, first)
+            last = (starts[position] - 1) if position < len(starts) else len(self.lines) - 1
+            yield self.parse(first, last, 0)

@@ -1,0 +1,602 @@
+"""Python imports, HTTP client calls and async functions.
+
+Two engines give the same records (a test holds them to it):
+
+- ``grimp`` (default, for packages: directories with ``__init__.py`` directly under a source
+  root). grimp's Rust scanner finds every import statement with its line; we parse the
+  statement text from grimp's import details (a regex for the usual one-line forms, the
+  statement's lines or the file's ``ast`` otherwise). ``ast`` only sees the blocks that need
+  it: each ``async def``, and the top-level statements that mention a name bound to
+  something an HTTP-client pattern could reach (see ``pyblocks``).
+- ``ast``: every file parsed whole. Used for files outside packages (scripts), for packages
+  grimp cannot build (a syntax error anywhere in a package makes grimp give up on it) and
+  when ``python.engine: ast`` is configured.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import importlib.util
+import re
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from extractors.base import ExtractContext, parallel_map, problem, read_source
+from extractors.imports.common import call_item, file_entry, import_item, match_pattern, string_list
+from extractors.imports.pyblocks import ASYNC_DEF, BlockError, Source, split_lines
+from sentinel.errors import UsageError
+
+STDLIB = frozenset(sys.stdlib_module_names)
+
+_ID = r"[^\W\d]\w*"
+_DOTTED = rf"{_ID}(?:[ \t]*\.[ \t]*{_ID})*"
+_ALIASED = rf"{_DOTTED}(?:\s+as\s+{_ID})?"
+_NAMES = rf"{_ID}(?:\s+as\s+{_ID})?(?:\s*,\s*{_ID}(?:\s+as\s+{_ID})?)*"
+_IMPORT_LINE = re.compile(rf"import\s+(?P<body>{_ALIASED}(?:\s*,\s*{_ALIASED})*)\s*(?:#.*)?")
+_FROM_LINE = re.compile(
+    rf"from\s+(?P<dots>\.*)\s*(?P<mod>{_DOTTED})?\s+import\s+"
+    rf"(?P<body>\*|\(\s*{_NAMES}\s*,?\s*\)|{_NAMES})\s*(?:#.*)?"
+)
+_AS = re.compile(r"\s+as\s+")
+_MAX_STATEMENT_LINES = 1000
+
+
+@dataclass(frozen=True)
+class ModuleInfo:
+    """Where a file sits in the import system: its dotted name and whether it is a package."""
+
+    name: str | None
+    is_package: bool
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One imported name list: ``import a.b as c`` or ``from .x import y as z``."""
+
+    line: int
+    syntax: str  # "import" | "from"
+    level: int
+    module: str
+    names: tuple[tuple[str, str | None], ...]
+
+
+# ---------------------------------------------------------------------------------------------
+# Options and module names
+
+
+def source_roots(ctx: ExtractContext) -> list[str]:
+    """``python.roots`` as repo-relative prefixes ("" for the root), deepest first."""
+    python = ctx.options.get("python") or {}
+    if not isinstance(python, Mapping):
+        raise UsageError("extract option imports.python must be a mapping")
+    configured = python.get("roots")
+    if configured is None:
+        roots = ["."] + (["src"] if (ctx.root / "src").is_dir() else [])
+    else:
+        roots = string_list(configured, "imports.python.roots")
+    prefixes = {"" if r.strip("/") in ("", ".") else r.strip("/") + "/" for r in roots}
+    return sorted(prefixes, key=lambda p: (-p.count("/"), p))
+
+
+def engine(ctx: ExtractContext) -> str:
+    python = ctx.options.get("python") or {}
+    value = python.get("engine", "auto") if isinstance(python, Mapping) else "auto"
+    if value not in ("auto", "ast"):
+        raise UsageError(f"extract option imports.python.engine must be 'auto' or 'ast', not {value!r}")
+    return str(value)
+
+
+def module_info(rel: str, roots: Sequence[str]) -> ModuleInfo:
+    """The dotted module of ``rel`` relative to the deepest source root holding it."""
+    root = next((r for r in roots if rel.startswith(r)), None)
+    if root is None:
+        return ModuleInfo(None, False)
+    stem = rel[len(root):].rsplit(".", 1)[0]
+    parts = stem.split("/")
+    is_package = parts[-1] == "__init__"
+    if is_package:
+        parts = parts[:-1]
+    if not parts or not all(p.isidentifier() for p in parts):
+        return ModuleInfo(None, is_package)
+    return ModuleInfo(".".join(parts), is_package)
+
+
+# ---------------------------------------------------------------------------------------------
+# Statements: from import lines (grimp engine) or from the ast
+
+
+@lru_cache(maxsize=8192)
+def _parse_line(text: str) -> tuple[tuple[str, int, str, tuple[tuple[str, str | None], ...]], ...] | None:
+    """(syntax, level, module, names) per statement of one line (the same lines recur across files)."""
+    if text.startswith("import"):
+        m = _IMPORT_LINE.fullmatch(text)
+        if m is None:
+            return None
+        out = []
+        for part in m["body"].split(","):
+            name, alias = _split_alias(part)
+            dotted = _squash(name)
+            out.append(("import", 0, dotted, ((dotted, alias),)))
+        return tuple(out)
+    if text.startswith("from"):
+        m = _FROM_LINE.fullmatch(text)
+        if m is None:
+            return None
+        body = m["body"].strip("() \t")
+        names = tuple(_split_alias(part) for part in body.split(",") if part.strip())
+        return (("from", len(m["dots"]), _squash(m["mod"] or ""), names),)
+    return None
+
+
+def parse_line(text: str, line: int) -> list[Statement] | None:
+    """The import statements in one line of source, or None when the fast forms do not fit."""
+    parsed = _parse_line(text.strip())
+    if parsed is None:
+        return None
+    return [Statement(line, syntax, level, module, names) for syntax, level, module, names in parsed]
+
+
+def _squash(name: str) -> str:
+    return "".join(name.split()) if " " in name or "\t" in name else name
+
+
+def _split_alias(part: str) -> tuple[str, str | None]:
+    part = part.strip()
+    if " as" not in part and "\tas" not in part:
+        return part, None
+    pieces = _AS.split(part)
+    return pieces[0], pieces[1] if len(pieces) > 1 else None
+
+
+def _statement_text(lines: Sequence[str], line: int) -> str:
+    """A statement starting on ``line`` joined across parentheses and backslashes, comments dropped."""
+    parts: list[str] = []
+    depth = 0
+    for index in range(line - 1, min(len(lines), line - 1 + _MAX_STATEMENT_LINES)):
+        code = lines[index].split("#", 1)[0].rstrip()
+        depth += code.count("(") - code.count(")")
+        continued = code.endswith("\\")
+        parts.append(code[:-1] if continued else code)
+        if depth <= 0 and not continued:
+            break
+    return " ".join(parts)
+
+
+def walk_statements(body: Iterable[ast.AST]) -> Iterator[ast.AST]:
+    """Every statement (and except handler / match case) in ``body``, nested ones included.
+
+    Imports and function definitions are statements, so this finds them all without visiting
+    the expressions that make up most of a tree.
+    """
+    stack = list(body)
+    while stack:
+        node = stack.pop()
+        yield node
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            sub = getattr(node, name, None)
+            if isinstance(sub, list):
+                stack.extend(sub)
+
+
+def statements_from_ast(tree: ast.Module) -> list[Statement]:
+    out: list[Statement] = []
+    for node in walk_statements(tree.body):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                out.append(Statement(node.lineno, "import", 0, alias.name, ((alias.name, alias.asname),)))
+        elif isinstance(node, ast.ImportFrom):
+            names = tuple((a.name, a.asname) for a in node.names)
+            out.append(Statement(node.lineno, "from", node.level or 0, node.module or "", names))
+    return out
+
+
+def statements_from_lines(rel: str, text: str, found: Iterable[tuple[int, str]]) -> list[Statement]:
+    """The statements on the import lines grimp reported (line number, line text)."""
+    out: list[Statement] = []
+    lines: list[str] | None = None
+    by_line: dict[int, list[Statement]] | None = None
+    for line, contents in sorted(set(found)):
+        parsed = parse_line(contents, line)
+        if parsed is None:
+            if lines is None:
+                lines = split_lines(text)
+            parsed = parse_line(_statement_text(lines, line), line)
+        if parsed is None:
+            if by_line is None:
+                by_line = {}
+                for stmt in statements_from_ast(ast.parse(text, filename=rel)):
+                    by_line.setdefault(stmt.line, []).append(stmt)
+            parsed = by_line.get(line, [])
+        out.extend(parsed)
+    return out
+
+
+def statements_best_effort(text: str) -> list[Statement]:
+    """Import lines of a file that does not parse: each line on its own, what fits."""
+    out: list[Statement] = []
+    lines = split_lines(text)
+    for index, raw in enumerate(lines, start=1):
+        if raw.lstrip().startswith(("import ", "from ")):
+            out.extend(parse_line(_statement_text(lines, index), index) or [])
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Resolution: absolute targets, local bindings, call names
+
+
+def resolve_base(stmt: Statement, info: ModuleInfo) -> str | None:
+    """The absolute module a statement names, resolving leading dots; None beyond the top."""
+    if stmt.level == 0:
+        return stmt.module
+    if info.name is None:
+        return None
+    parts = info.name.split(".")
+    if not info.is_package:
+        parts = parts[:-1]
+    drop = stmt.level - 1
+    if drop >= len(parts):
+        return None
+    parts = parts[: len(parts) - drop]
+    return ".".join([*parts, stmt.module] if stmt.module else parts)
+
+
+def resolve_statements(rel: str, info: ModuleInfo, statements: Iterable[Statement],
+                       ) -> tuple[list[dict[str, Any]], dict[str, str], list[dict[str, Any]]]:
+    """Import records, the names they bind (local name -> dotted target) and problems."""
+    items: list[dict[str, Any]] = []
+    bindings: dict[str, str] = {}
+    problems: list[dict[str, Any]] = []
+    for stmt in sorted(statements, key=lambda s: (s.line, s.module)):
+        if stmt.level == 0 and stmt.module == "__future__":
+            continue  # a compiler directive, not an import (grimp leaves it out too)
+        if stmt.syntax == "import":
+            dotted, alias = stmt.names[0]
+            items.append(import_item(rel, stmt.line, dotted, [], "import"))
+            if alias:
+                bindings[alias] = dotted
+            else:
+                head = dotted.split(".", 1)[0]
+                bindings[head] = head
+            continue
+        base = resolve_base(stmt, info)
+        if base is None:
+            dots = "." * stmt.level
+            problems.append(problem(rel, f"relative import 'from {dots}{stmt.module} import ...' reaches beyond "
+                                    "the top-level package", line=stmt.line, code="import"))
+            continue
+        items.append(import_item(rel, stmt.line, base, [n for n, _ in stmt.names], "from"))
+        for name, alias in stmt.names:
+            if name != "*":
+                bindings[alias or name] = f"{base}.{name}"
+    return items, bindings, problems
+
+
+def call_name(node: ast.expr) -> str | None:
+    """``a.b.c`` / ``a.b().c`` for a callee as written, or None for other callees."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        inner = call_name(node.value)
+        return None if inner is None else f"{inner}.{node.attr}"
+    if isinstance(node, ast.Call):
+        inner = call_name(node.func)
+        return None if inner is None else f"{inner}()"
+    return None
+
+
+_ROOT = re.compile(r"[^.(]+")
+
+
+def resolve_name(name: str, bindings: Mapping[str, str]) -> str:
+    """A call name with its first name replaced by what the file's imports bind it to."""
+    root = _ROOT.match(name)
+    if root is None or root.group() not in bindings:
+        return name
+    return bindings[root.group()] + name[root.end():]
+
+
+def reaching_names(bindings: Mapping[str, str], patterns: Sequence[str]) -> set[str]:
+    """Local names through which a call could match a pattern.
+
+    A call name is a binding followed by nothing, ``.attr`` or ``()``; it can match when the
+    pattern starts with the binding at such a boundary, or the binding starts with the pattern.
+    """
+    out = set()
+    for local, bound in bindings.items():
+        size = len(bound)
+        for pattern in patterns:
+            if bound.startswith(pattern) or (
+                    pattern.startswith(bound) and (len(pattern) == size or pattern[size] in ".(")):
+                out.add(local)
+                break
+    return out
+
+
+@lru_cache(maxsize=256)
+def _mentions(names: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, names)) + r")\b")
+
+
+# ---------------------------------------------------------------------------------------------
+# Async functions and calls
+
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+@dataclass
+class _AsyncFunction:
+    name: str
+    line: int
+    end_line: int
+    calls: dict[tuple[int, str], bool] = field(default_factory=dict)  # (line, raw name) -> awaited
+
+
+def _async_function(node: ast.AsyncFunctionDef, offset: int) -> _AsyncFunction:
+    """An ``async def`` with the calls its own body makes (not those of nested defs or lambdas)."""
+    found = _AsyncFunction(node.name, node.lineno + offset, (node.end_lineno or node.lineno) + offset)
+    awaited: set[int] = set()
+    stack: list[ast.AST] = list(node.body)
+    while stack:
+        sub = stack.pop()
+        if isinstance(sub, _SCOPES):
+            continue
+        if isinstance(sub, ast.Await) and isinstance(sub.value, ast.Call):
+            awaited.add(id(sub.value))
+        elif isinstance(sub, ast.Call):
+            name = call_name(sub.func)
+            if name is not None:
+                key = (sub.lineno + offset, name)
+                found.calls[key] = found.calls.get(key, False) or id(sub) in awaited
+        stack.extend(ast.iter_child_nodes(sub))
+    return found
+
+
+def _async_records(rel: str, functions: Iterable[_AsyncFunction], bindings: Mapping[str, str],
+                   ) -> list[dict[str, Any]]:
+    out = []
+    for function in functions:
+        calls: dict[tuple[int, str], bool] = {}
+        for (line, raw), awaited in function.calls.items():
+            key = (line, resolve_name(raw, bindings))
+            calls[key] = calls.get(key, False) or awaited
+        out.append({
+            "file": rel,
+            "name": function.name,
+            "line": function.line,
+            "end_line": function.end_line,
+            "calls": [{"file": rel, "line": line, "name": name, "awaited": calls[(line, name)]}
+                      for line, name in sorted(calls)],
+        })
+    return out
+
+
+def _calls(nodes: Iterable[ast.AST], offset: int) -> Iterator[tuple[int, str]]:
+    for top in nodes:
+        for node in ast.walk(top):
+            if isinstance(node, ast.Call):
+                name = call_name(node.func)
+                if name is not None:
+                    yield node.lineno + offset, name
+
+
+def _http_calls(rel: str, calls: Iterable[tuple[int, str]], bindings: Mapping[str, str],
+                patterns: Sequence[str]) -> list[dict[str, Any]]:
+    out = []
+    for line, raw in calls:
+        name = resolve_name(raw, bindings)
+        pattern = match_pattern(name, patterns)
+        if pattern is not None:
+            out.append(call_item(rel, line, name, pattern))
+    return out
+
+
+def _from_blocks(text: str, reaching: set[str]) -> tuple[list[_AsyncFunction], list[tuple[int, str]]]:
+    """Async functions and the calls of the statements naming ``reaching``, from their own blocks."""
+    source = Source(text)
+    functions = [_async_function(node, offset) for node, offset in source.async_functions()]
+    calls: list[tuple[int, str]] = []
+    if reaching:
+        pattern = _mentions(tuple(sorted(reaching)))
+        indexes = {source.line_index(m.start()) for m in pattern.finditer(text)}
+        for body, offset in source.top_level_statements(indexes):
+            calls.extend(_calls(body, offset))
+    return functions, calls
+
+
+def scan_source(rel: str, text: str, info: ModuleInfo, patterns: Sequence[str],
+                found: Iterable[tuple[int, str]] | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The file record for one Python source. ``found`` are grimp's import lines, or None for ast."""
+    problems: list[dict[str, Any]] = []
+    tree: ast.Module | None = None
+    try:
+        if found is None:
+            tree = ast.parse(text, filename=rel)
+            statements = statements_from_ast(tree)
+        else:
+            statements = statements_from_lines(rel, text, found)
+    except (SyntaxError, ValueError) as exc:
+        msg = getattr(exc, "msg", None) or str(exc)
+        problems.append(problem(rel, f"syntax error: {msg}; imports read line by line",
+                                line=getattr(exc, "lineno", None), code="syntax"))
+        items, _, more = resolve_statements(rel, info, statements_best_effort(text))
+        return file_entry(rel, "python", info.name, items, []), problems + more
+    items, bindings, more = resolve_statements(rel, info, statements)
+    problems.extend(more)
+    reaching = reaching_names(bindings, patterns)
+    has_async = "async" in text and ASYNC_DEF.search(text) is not None
+    if not reaching and not has_async:
+        return file_entry(rel, "python", info.name, items, []), problems
+    functions: list[_AsyncFunction] = []
+    calls: list[tuple[int, str]] = []
+    if tree is None:
+        try:
+            functions, calls = _from_blocks(text, reaching)
+        except BlockError:
+            try:
+                tree = ast.parse(text, filename=rel)
+            except (SyntaxError, ValueError) as exc:
+                problems.append(problem(rel, f"syntax error: {getattr(exc, 'msg', exc)}",
+                                        line=getattr(exc, "lineno", None), code="syntax"))
+                return file_entry(rel, "python", info.name, items, []), problems
+    if tree is not None:
+        functions = [_async_function(node, 0) for node in walk_statements(tree.body)
+                     if isinstance(node, ast.AsyncFunctionDef)] if has_async else []
+        calls = list(_calls([tree], 0)) if reaching else []
+    return file_entry(rel, "python", info.name, items, _http_calls(rel, calls, bindings, patterns),
+                      _async_records(rel, functions, bindings)), problems
+
+
+def _ast_worker(args: tuple[str, str, str | None, bool, int, tuple[str, ...]],
+                ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    root, rel, name, is_package, max_bytes, patterns = args
+    text, prob = read_source(ExtractContext(root=Path(root), files=(), max_file_bytes=max_bytes), rel)
+    if text is None:
+        return None, [prob] if prob else []
+    return scan_source(rel, text, ModuleInfo(name, is_package), patterns)
+
+
+# ---------------------------------------------------------------------------------------------
+# grimp
+
+
+def _top_packages(files: Sequence[str], roots: Sequence[str], infos: Mapping[str, ModuleInfo],
+                  ) -> dict[str, str]:
+    """Top-level packages (name -> root prefix): ``<root><name>/__init__.py`` among the files."""
+    packages: dict[str, str] = {}
+    for rel in files:
+        info = infos[rel]
+        if info.is_package and info.name and "." not in info.name and rel.endswith("__init__.py"):
+            root = next(r for r in roots if rel.startswith(r))
+            packages.setdefault(info.name, root)
+    return packages
+
+
+def _located_here(name: str, directory: Path) -> bool:
+    """Whether importlib finds package ``name`` in ``directory`` (not an already imported namesake)."""
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return False
+    if spec is None or not spec.origin or not spec.submodule_search_locations:
+        return False
+    if Path(spec.origin).name != "__init__.py":
+        return False
+    target = directory.resolve()
+    return any(Path(loc).resolve() == target for loc in spec.submodule_search_locations)
+
+
+def grimp_import_lines(root: Path, packages: Mapping[str, str], wanted: Iterable[str],
+                       ) -> dict[str, list[tuple[int, str]]]:
+    """Import lines per module for every wanted module grimp could scan.
+
+    grimp finds packages through importlib, so the source roots go on ``sys.path`` for the
+    call (and come off again). A package grimp cannot build (a syntax error in any of its
+    files, a name that resolves elsewhere) is left out: its files go to the ast engine.
+    """
+    import grimp
+
+    saved = list(sys.path)
+    root_dirs = sorted({str((root / prefix).resolve()) for prefix in packages.values()})
+    sys.path[:0] = root_dirs
+    importlib.invalidate_caches()
+    graphs: list[Any] = []
+    try:
+        eligible = sorted(n for n, prefix in packages.items() if _located_here(n, root / prefix / n))
+        if eligible:
+            try:
+                graphs.append(grimp.build_graph(*eligible, include_external_packages=True, cache_dir=None))
+            except Exception:
+                # One broken package must not cost the others grimp's speed.
+                for name in eligible:
+                    try:
+                        graphs.append(grimp.build_graph(name, include_external_packages=True, cache_dir=None))
+                    except Exception:
+                        continue
+    finally:
+        sys.path[:] = saved
+        for directory in root_dirs:
+            sys.path_importer_cache.pop(directory, None)
+    out: dict[str, list[tuple[int, str]]] = {}
+    for graph in graphs:
+        modules = graph.modules
+        for module in wanted:
+            if module not in modules or module in out:
+                continue
+            lines: list[tuple[int, str]] = []
+            for imported in graph.find_modules_directly_imported_by(module):
+                for detail in graph.get_import_details(importer=module, imported=imported):
+                    lines.append((detail["line_number"], detail["line_contents"]))
+            out[module] = lines
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The language entry point
+
+
+def classify(target: str, first_party_tops: frozenset[str]) -> str:
+    top = target.split(".", 1)[0]
+    if top in first_party_tops:
+        return "first_party"
+    if top in STDLIB:
+        return "stdlib"
+    return "third_party"
+
+
+def extract_python(ctx: ExtractContext, files: Sequence[str], patterns: Sequence[str],
+                   ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    roots = source_roots(ctx)
+    infos = {rel: module_info(rel, roots) for rel in files}
+    patterns = tuple(patterns)
+    entries: list[dict[str, Any]] = []
+    problems: list[dict[str, Any]] = []
+
+    by_grimp: dict[str, list[tuple[int, str]]] = {}
+    if engine(ctx) == "auto":
+        packages = _top_packages(files, roots, infos)
+        module_files = {}
+        for rel in files:
+            name = infos[rel].name
+            if name and rel.endswith(".py") and name.split(".", 1)[0] in packages:
+                module_files[name] = rel
+        if packages:
+            found = grimp_import_lines(ctx.root, packages, module_files)
+            by_grimp = {module_files[m]: lines for m, lines in found.items()}
+
+    for rel, lines in by_grimp.items():
+        text, prob = read_source(ctx, rel)
+        if text is None:
+            problems.extend([prob] if prob else [])
+            continue
+        entry, more = scan_source(rel, text, infos[rel], patterns, lines)
+        entries.append(entry)
+        problems.extend(more)
+
+    rest = [(str(ctx.root), rel, infos[rel].name, infos[rel].is_package, ctx.max_file_bytes, patterns)
+            for rel in files if rel not in by_grimp]
+    for entry_or_none, more in parallel_map(_ast_worker, rest, jobs=ctx.jobs):
+        if entry_or_none is not None:
+            entries.append(entry_or_none)
+        problems.extend(more)
+
+    known: set[str] = set()
+    for info in infos.values():
+        if info.name:
+            parts = info.name.split(".")
+            known.update(".".join(parts[: i + 1]) for i in range(len(parts)))
+    tops = frozenset(k.split(".", 1)[0] for k in known)
+    for entry in entries:
+        for item in entry["imports"]:
+            target = item["target"]
+            if item["syntax"] == "from":
+                item["modules"] = sorted({f"{target}.{n}" if f"{target}.{n}" in known else target
+                                          for n in item["names"]} or {target})
+            item["kind"] = classify(target, tops)
+    return entries, problems

@@ -1,0 +1,231 @@
+"""``secrets`` kind: likely secrets in the tree, found by detect-secrets; never the secret itself.
+
+Each finding carries the detect-secrets type (``rule``), the plugin, file, line and the SHA-1 of
+the secret (``fingerprint``, detect-secrets' ``hashed_secret``), so it can be matched against a
+``.secrets.baseline``. Options (``extract.options.secrets`` in conftest.yml):
+
+- ``baseline`` (default ``.secrets.baseline`` when that file exists): a detect-secrets baseline;
+  ``false`` or ``""`` turns it off. A baseline named here but missing is a problem.
+- ``baseline_mode`` (``mark``): ``mark`` keeps baseline findings with ``in_baseline: true``;
+  ``filter`` leaves them out.
+- ``use_baseline_settings`` (true): take ``plugins_used`` / ``filters_used`` from the baseline, as
+  ``detect-secrets-hook`` does.
+- ``disable_plugins`` ([]): plugin class names to turn off, e.g. ``IPPublicDetector``.
+- ``base64_limit`` / ``hex_limit`` (4.5 / 3.0, or the baseline's): entropy limits.
+- ``keyword_exclude`` (none): a regex; lines matching it are not checked by ``KeywordDetector``.
+- ``exclude_files`` / ``exclude_lines`` / ``exclude_secrets`` ([]): regexes, detect-secrets'
+  ``--exclude-files`` / ``--exclude-lines`` / ``--exclude-secrets``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from extractors.base import ExtractContext, document, parallel_map, problem
+from sentinel.errors import SentinelError
+
+KIND = "secrets"
+DEFAULT_BASELINE = ".secrets.baseline"
+ENGINE = "detect-secrets"
+REGEX_FILTERS = {
+    "exclude_files": "detect_secrets.filters.regex.should_exclude_file",
+    "exclude_lines": "detect_secrets.filters.regex.should_exclude_line",
+    "exclude_secrets": "detect_secrets.filters.regex.should_exclude_secret",
+}
+_KNOWN_OPTIONS = {
+    "baseline", "baseline_mode", "use_baseline_settings", "disable_plugins", "base64_limit", "hex_limit",
+    "keyword_exclude", *REGEX_FILTERS,
+}
+
+
+def _option_error(name: str, message: str) -> SentinelError:
+    return SentinelError(f"extract.options.secrets.{name}: {message}")
+
+
+def _regex_list(options: dict[str, Any], name: str) -> list[str]:
+    value = options.get(name) or []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _option_error(name, "must be a list of regular expressions")
+    for pattern in value:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise _option_error(name, f"invalid regular expression {pattern!r}: {exc}") from exc
+    return list(value)
+
+
+def _limit(options: dict[str, Any], name: str) -> float | None:
+    value = options.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= float(value) <= 8:
+        raise _option_error(name, "must be a number between 0 and 8")
+    return float(value)
+
+
+def _check_options(options: dict[str, Any]) -> None:
+    unknown = sorted(set(options) - _KNOWN_OPTIONS)
+    if unknown:
+        raise _option_error(unknown[0], f"unknown option; choose from {', '.join(sorted(_KNOWN_OPTIONS))}")
+    if options.get("baseline_mode", "mark") not in ("mark", "filter"):
+        raise _option_error("baseline_mode", "must be 'mark' or 'filter'")
+    disabled = options.get("disable_plugins", [])
+    if not isinstance(disabled, list) or not all(isinstance(v, str) for v in disabled):
+        raise _option_error("disable_plugins", "must be a list of plugin class names")
+    kw = options.get("keyword_exclude")
+    if kw is not None:
+        if not isinstance(kw, str):
+            raise _option_error("keyword_exclude", "must be a regular expression")
+        try:
+            re.compile(kw)
+        except re.error as exc:
+            raise _option_error("keyword_exclude", f"invalid regular expression: {exc}") from exc
+
+
+def _known_plugins() -> list[str]:
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+
+    return sorted(cls.__name__ for cls in get_mapping_from_secret_type_to_class().values())
+
+
+def _default_filters() -> list[dict[str, Any]]:
+    from detect_secrets.settings import Settings
+
+    defaults = Settings()
+    return [{"path": p} for p in sorted(set(defaults.filters) - Settings.DEFAULT_FILTERS)]
+
+
+def _baseline_path(ctx: ExtractContext) -> tuple[str | None, bool]:
+    """(repo-relative baseline path or None, whether it was asked for explicitly)."""
+    value = ctx.options.get("baseline", None)
+    if value is None:
+        return (DEFAULT_BASELINE if ctx.path(DEFAULT_BASELINE).is_file() else None), False
+    if value is False or value == "":
+        return None, False
+    if not isinstance(value, str):
+        raise _option_error("baseline", "must be a path relative to the repository root, or false")
+    return Path(value).as_posix().removeprefix("./"), True
+
+
+def _settings(options: dict[str, Any], base: Any, known: list[str]) -> dict[str, Any]:
+    """detect-secrets settings (``plugins_used`` / ``filters_used``) for this run."""
+    use_base = base is not None and options.get("use_baseline_settings", True)
+    plugins: list[dict[str, Any]]
+    if use_base and base.plugins_used is not None:
+        plugins = [dict(p) for p in base.plugins_used]
+    else:
+        plugins = [{"name": name} for name in known]
+    filters: list[dict[str, Any]]
+    if use_base and base.filters_used is not None:
+        filters = [dict(f) for f in base.filters_used]
+    else:
+        filters = _default_filters()
+
+    disabled = set(options.get("disable_plugins", []))
+    for name in sorted(disabled - set(known)):
+        raise _option_error("disable_plugins", f"unknown detect-secrets plugin {name!r}; choose from {', '.join(known)}")
+    plugins = [p for p in plugins if p["name"] not in disabled]
+    limits = {"Base64HighEntropyString": _limit(options, "base64_limit"),
+              "HexHighEntropyString": _limit(options, "hex_limit")}
+    for plugin in plugins:
+        if limits.get(plugin["name"]) is not None:
+            plugin["limit"] = limits[plugin["name"]]
+        elif plugin["name"] == "KeywordDetector" and options.get("keyword_exclude"):
+            plugin["keyword_exclude"] = options["keyword_exclude"]
+
+    for option, path in REGEX_FILTERS.items():
+        patterns = _regex_list(options, option)
+        if not patterns:
+            continue
+        existing = next((f for f in filters if f["path"] == path), None)
+        if existing is None:
+            filters.append({"path": path, "pattern": patterns})
+        else:
+            old = existing.get("pattern") or []
+            existing["pattern"] = [*(old if isinstance(old, list) else [old]), *patterns]
+    return {"plugins_used": plugins, "filters_used": filters}
+
+
+def _load_baseline(ctx: ExtractContext, rel: str | None, explicit: bool, known: list[str]) -> tuple[Any, list[dict[str, Any]]]:
+    from extractors.base import read_source
+    from extractors.secrets import baseline
+
+    if rel is None:
+        return None, []
+    if not ctx.path(rel).is_file():
+        if explicit:
+            return None, [problem(rel, "baseline file not found", code="baseline")]
+        return None, []
+    text, prob = read_source(ctx, rel)
+    if prob is not None:
+        prob["code"] = "baseline"
+        return None, [prob]
+    assert text is not None
+    return baseline.parse(rel, text, set(known))
+
+
+def extract(ctx: ExtractContext) -> dict[str, Any]:
+    from detect_secrets.__version__ import VERSION
+
+    from extractors.secrets import engine
+
+    options = dict(ctx.options)
+    _check_options(options)
+    known = _known_plugins()
+    baseline_rel, explicit = _baseline_path(ctx)
+    base, problems = _load_baseline(ctx, baseline_rel, explicit, known)
+    settings = _settings(options, base, known)
+    plugins, filters = engine.describe(settings)
+
+    files = tuple(f for f in ctx.files if f != baseline_rel)
+    workers = ctx.jobs or os.cpu_count() or 1
+    count = 1 if len(files) < 200 else workers * 4
+    batches = [
+        engine.Batch(str(ctx.root), files[i::count], settings, ctx.max_file_bytes) for i in range(count)
+    ]
+    results = parallel_map(engine.scan_batch, batches, jobs=ctx.jobs, min_items=2)
+
+    mode = options.get("baseline_mode", "mark")
+    entries: dict[tuple[str, str, str], bool | None] = base.entries if base is not None else {}
+    findings = []
+    scanned = 0
+    for result in results:
+        scanned += result.scanned
+        problems.extend(result.problems)
+        for f in result.findings:
+            key = (f.file, f.type, f.hashed_secret)
+            in_baseline = key in entries
+            if in_baseline and mode == "filter":
+                continue
+            findings.append({
+                "rule": f.type,
+                "plugin": f.plugin,
+                "file": f.file,
+                "line": f.line,
+                "fingerprint": f.hashed_secret,
+                "is_verified": False,
+                "in_baseline": in_baseline,
+                "is_secret": entries.get(key),
+            })
+    findings.sort(key=lambda x: (x["file"], x["line"], x["rule"], x["fingerprint"]))
+    in_base = sum(1 for f in findings if f["in_baseline"])
+    return document(
+        ctx,
+        KIND,
+        engine={"name": ENGINE, "version": VERSION, "plugins": plugins, "filters": filters},
+        baseline={
+            "file": baseline_rel if base is not None else None,
+            "mode": mode,
+            "entries": len(entries),
+            "settings_from_baseline": bool(base is not None and options.get("use_baseline_settings", True)),
+        },
+        findings=findings,
+        totals={"files_scanned": scanned, "findings": len(findings), "in_baseline": in_base,
+                "new": len(findings) - in_base},
+        problems=problems,
+    )

@@ -1,0 +1,203 @@
+"""detect-secrets, run in-process on selected lines (see ``prefilter``).
+
+The detection itself is the library's: its plugins, its filters (heuristics, ``pragma: allowlist
+secret``, regex exclusions), its file transformers (YAML, INI) and its hashing. What is ours is the
+order of work: per file, the prefilter picks candidate lines, and only those go through the same
+steps as ``detect_secrets.core.scan._process_line_based_plugins`` (line filters, every plugin,
+secret filters), with the code snippet taken from the whole file as the library does.
+
+detect-secrets keeps its settings in process-global state; every batch runs inside
+``transient_settings`` so the state is restored afterwards, and worker processes configure
+themselves from the same JSON-able settings.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from detect_secrets.core import scan as ds_scan
+from detect_secrets.core.potential_secret import PotentialSecret
+from detect_secrets.plugins.base import RegexBasedDetector
+from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin
+from detect_secrets.plugins.keyword import KeywordDetector
+from detect_secrets.settings import get_filters, get_plugins, get_settings, transient_settings
+from detect_secrets.transformers import get_transformed_file
+from detect_secrets.util.code_snippet import get_code_snippet
+
+from extractors.base import ExtractContext, read_source
+from extractors.secrets import prefilter
+
+# Never call out to the network to verify a secret (and keep the output deterministic).
+VERIFICATION_FILTER = "detect_secrets.filters.common.is_ignored_due_to_verification_policies"
+# We hand the scanner files we have already read; detect-secrets' existence check would resolve
+# repository-relative names against the working directory.
+INVALID_FILE_FILTER = "detect_secrets.filters.common.is_invalid_file"
+
+
+@dataclass(frozen=True)
+class RawFinding:
+    file: str
+    line: int
+    type: str
+    plugin: str
+    hashed_secret: str
+
+
+@dataclass(frozen=True)
+class Batch:
+    root: str
+    files: tuple[str, ...]
+    settings: dict[str, Any]
+    max_file_bytes: int
+
+
+class _NamedText(io.StringIO):
+    """What detect-secrets' transformers expect of a file: text with a ``name``."""
+
+    def __init__(self, text: str, name: str) -> None:
+        super().__init__(text)
+        self.name = name
+
+
+class Gates:
+    """The prefilter for the plugins in force; KeywordDetector's patterns depend on the file type."""
+
+    def __init__(self) -> None:
+        self.common: list[prefilter.PluginGate] = []
+        self.keyword = False
+        self._by_type: dict[Any, list[prefilter.PluginGate]] = {}
+        for plugin in get_plugins():
+            name = type(plugin).__name__
+            if isinstance(plugin, HighEntropyStringsPlugin):
+                gate = prefilter.entropy_gate(plugin.charset, plugin.entropy_limit, plugin.calculate_shannon_entropy)
+                self.common.append(prefilter.PluginGate(name, [gate]))
+            elif isinstance(plugin, KeywordDetector):
+                self.keyword = True
+            elif isinstance(plugin, RegexBasedDetector):
+                self.common.append(prefilter.PluginGate(name, prefilter.gate_for_patterns(plugin.denylist)))
+            else:
+                self.common.append(prefilter.PluginGate(name, every_line=True))
+
+    def for_file(self, filename: str) -> list[prefilter.PluginGate]:
+        if not self.keyword:
+            return self.common
+        from detect_secrets.plugins import keyword
+        from detect_secrets.util.filetype import determine_file_type
+
+        filetype = determine_file_type(filename)
+        gates = self._by_type.get(filetype)
+        if gates is None:
+            table = keyword.REGEX_BY_FILETYPE.get(filetype, keyword.QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP)
+            kw = prefilter.PluginGate(KeywordDetector.__name__, prefilter.gate_for_patterns(list(table)))
+            gates = self._by_type[filetype] = [*self.common, kw]
+        return gates
+
+
+def _scan_lines(filename: str, lines: list[str], gates: Gates) -> list[PotentialSecret]:
+    index = prefilter.LineIndex(lines)
+    out: list[PotentialSecret] = []
+    plugins = get_plugins()
+    for i in prefilter.candidate_lines(index, gates.for_file(filename)):
+        number = i + 1
+        line = index.lines[i]
+        snippet = get_code_snippet(lines=lines, line_number=number)
+        if ds_scan._is_filtered_out(
+            required_filter_parameters=["line"], filename=filename, line=line, context=snippet
+        ):
+            continue
+        for plugin in plugins:
+            for secret in ds_scan._scan_line(
+                plugin=plugin, filename=filename, line=line, line_number=number, context=snippet
+            ):
+                if not ds_scan._is_filtered_out(
+                    required_filter_parameters=["context"],
+                    filename=secret.filename,
+                    secret=secret.secret_value,
+                    plugin=plugin,
+                    line=line,
+                    context=snippet,
+                ):
+                    out.append(secret)
+    return out
+
+
+def scan_text(filename: str, text: str, gates: Gates) -> list[PotentialSecret]:
+    """detect-secrets' ``scan_file`` on text already read: plain (or transformed) lines first,
+    the eager transformers only when that found nothing."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    handle = _NamedText(text, filename)
+    lines = get_transformed_file(handle) or handle.readlines()
+    found = _scan_lines(filename, lines, gates)
+    if found:
+        return found
+    handle.seek(0)
+    eager = get_transformed_file(handle, use_eager_transformers=True)
+    return _scan_lines(filename, eager, gates) if eager else []
+
+
+@dataclass
+class BatchResult:
+    findings: list[RawFinding]
+    problems: list[dict[str, Any]]
+    scanned: int
+
+
+def _configure() -> None:
+    get_settings().disable_filters(VERIFICATION_FILTER, INVALID_FILE_FILTER)
+    get_filters.cache_clear()
+
+
+def scan_batch(batch: Batch) -> BatchResult:
+    """Scan some files (module-level so worker processes can run it)."""
+    ctx = ExtractContext(root=Path(batch.root), files=batch.files, max_file_bytes=batch.max_file_bytes)
+    findings: list[RawFinding] = []
+    problems: list[dict[str, Any]] = []
+    scanned = 0
+    with transient_settings(batch.settings):
+        _configure()
+        gates = Gates()
+        for rel in batch.files:
+            if ds_scan._is_filtered_out(required_filter_parameters=["filename"], filename=rel):
+                continue
+            text, prob = read_source(ctx, rel)
+            if prob is not None:
+                problems.append(prob)
+                continue
+            assert text is not None
+            scanned += 1
+            findings.extend(_dedupe(rel, scan_text(rel, text, gates)))
+    return BatchResult(findings, problems, scanned)
+
+
+def _dedupe(rel: str, secrets: Sequence[PotentialSecret]) -> Iterator[RawFinding]:
+    """One finding per (type, secret) per file, at its first line: detect-secrets' identity."""
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+
+    classes = get_mapping_from_secret_type_to_class()
+    seen: set[tuple[str, str]] = set()
+    for secret in sorted(secrets, key=lambda s: s.line_number):
+        key = (secret.type, secret.secret_hash)
+        if key in seen:
+            continue
+        seen.add(key)
+        cls = classes.get(secret.type)
+        yield RawFinding(
+            file=rel,
+            line=secret.line_number,
+            type=secret.type,
+            plugin=cls.__name__ if cls is not None else secret.type,
+            hashed_secret=secret.secret_hash,
+        )
+
+
+def describe(settings: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """Plugin class names and filter paths in force for ``settings`` (for the document)."""
+    with transient_settings(settings):
+        _configure()
+        plugins = sorted(type(p).__name__ for p in get_plugins())
+        filters = sorted(get_settings().filters)
+    return plugins, filters

@@ -1,0 +1,50 @@
+package sentinel.architecture
+
+import data.sentinel.lib
+
+_blocking_meta := {
+	"rule": "architecture.blocking_in_async",
+	"category": "architecture",
+	"severity": "high",
+	"fix": "Use the async equivalent (asyncio.sleep, an async HTTP client, asyncio.create_subprocess_exec) or run the call in a thread (asyncio.to_thread).",
+}
+
+# A pattern matches a call when "<call name>(" starts with it: "time.sleep(" is that function,
+# "requests." every function of the module.
+_blocking_pattern(name) := [pattern |
+	some pattern in lib.param("architecture", "blocking_calls", [])
+	startswith(concat("", [name, "("]), pattern)
+][0]
+
+# METADATA
+# title: No blocking calls in async functions
+# description: >-
+#   A blocking call inside an async function stalls every task on the event loop. Reports calls
+#   made directly in the body of an async function (not awaited, not in nested functions) whose
+#   name matches one of blocking_calls ("time.sleep(" matches that function, "requests." every
+#   function of the module).
+# custom:
+#   id: architecture.blocking_in_async
+#   severity: high
+#   input: imports
+#   data:
+#     - sentinel.params.architecture.blocking_calls
+#   fix: Use the async equivalent or asyncio.to_thread.
+deny_blocking_in_async contains lib.finding(_blocking_meta, msg, call.file, call.line) if {
+	input.kind == "imports"
+	some file in input.files
+	some function in file.async_functions
+	some call in function.calls
+	call.awaited != true
+	pattern := _blocking_pattern(call.name)
+	not lib.excepted("architecture.blocking_in_async", call.file)
+	msg := sprintf(
+		"%s:%d: async function %s calls %s, which blocks the event loop (matches %q). Use the async equivalent or wrap it in asyncio.to_thread.",
+		[call.file, call.line, function.name, call.name, pattern],
+	)
+}
+
+exception contains ["blocking_in_async"] if {
+	input.kind == "imports"
+	"blocking_in_async" in lib.excepted_rules("architecture")
+}

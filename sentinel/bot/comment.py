@@ -1,0 +1,48 @@
+"""The one sticky comment per pull request, found by its hidden marker and edited in place.
+
+The marker (``<!-- sentinel:comment -->``, or ``<!-- sentinel:comment:<id> -->`` with
+``bot.comment_id``) is the body's first line. An edit is skipped when the stored digest
+matches; extra marker comments (left by an interrupted run) are deleted. When the findings
+disappear, the comment becomes an all-clear or is deleted (``bot.on_clean``); a pull request
+that never had findings gets no comment at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from sentinel.bot.github_port import Comment, GitHubPort, NotFound
+from sentinel.bot.render import body_digest
+from sentinel.bot.settings import BotSettings
+
+
+def is_ours(comment: Comment, marker: str) -> bool:
+    return (
+        comment.body == marker
+        or comment.body.startswith(marker + "\n")
+        or comment.body.startswith(marker + "\r\n")
+    )
+
+
+def upsert_comment(port: GitHubPort, number: int, body: str, clean: bool, settings: BotSettings) -> str:
+    """Create, edit, delete or leave the sticky comment; returns what it did."""
+    ours = [c for c in port.list_comments(number) if is_ours(c, settings.marker)]
+    keep = ours[0] if ours else None
+    for extra in ours[1:]:
+        try:
+            port.delete_comment(extra.id)
+        except NotFound:
+            continue
+    if clean and keep is None:
+        return "no comment (no findings)"
+    if clean and keep is not None and settings.on_clean == "delete":
+        with contextlib.suppress(NotFound):
+            port.delete_comment(keep.id)
+        return "comment deleted (no findings)"
+    if keep is None:
+        port.create_comment(number, body)
+        return "comment created"
+    if body_digest(keep.body) == body_digest(body) and body_digest(body) is not None:
+        return "comment unchanged"
+    port.update_comment(keep.id, body)
+    return "comment updated"

@@ -1,0 +1,195 @@
+"""Results (conftest JSON shape) -> findings: the one model the comment, labels, checks and gate read.
+
+A finding is blocking when the runner reported it under ``failures``; ``warnings`` are
+advisory. Severity, category and the fix come from the rule's metadata; the bot keys on the
+rule id, never on the message text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sentinel.errors import SentinelError
+from sentinel.runner.results import CheckResult, Result
+
+# Severity names used by our rules and by common scanners, most severe first.
+SEVERITY_ORDER = ("critical", "high", "error", "medium", "warning", "low", "info", "note")
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    category: str
+    severity: str
+    message: str
+    blocking: bool
+    file: str = ""
+    line: int | None = None
+    fix: str = ""
+    namespace: str = ""
+
+    @property
+    def location(self) -> str:
+        if not self.file:
+            return ""
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (
+            not self.blocking,
+            severity_rank(self.severity),
+            self.file == "",
+            self.file,
+            self.line or 0,
+            self.rule,
+            self.message,
+        )
+
+
+def severity_rank(severity: str) -> int:
+    try:
+        return SEVERITY_ORDER.index(severity)
+    except ValueError:
+        return len(SEVERITY_ORDER)
+
+
+def _line(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value > 0 else None
+    if isinstance(value, str) and value.strip().isdigit():
+        number = int(value.strip())
+        return number if number > 0 else None
+    return None
+
+
+def _location(result: Result) -> tuple[str, int | None]:
+    if result.loc is not None and result.loc.file:
+        return result.loc.file, _line(result.loc.line)
+    raw = result.metadata.get("_loc")
+    if isinstance(raw, dict) and raw.get("file"):
+        return str(raw["file"]), _line(raw.get("line"))
+    if result.metadata.get("file"):
+        return str(result.metadata["file"]), _line(result.metadata.get("line"))
+    return "", None
+
+
+def _normalize(path: str) -> str:
+    path = path.replace("\\", "/")
+    while path.startswith("./"):
+        path = path[2:]
+    return path
+
+
+def to_finding(result: Result, blocking: bool, namespace: str) -> Finding:
+    meta = result.metadata
+    rule = result.rule or namespace or "policy"
+    category = str(meta.get("category") or rule.split(".", 1)[0] or "general")
+    default = "error" if blocking else "warning"
+    severity = str(meta.get("severity") or default).strip().lower() or default
+    file, line = _location(result)
+    return Finding(
+        rule=rule,
+        category=category.strip().lower(),
+        severity=severity,
+        message=result.msg,
+        blocking=blocking,
+        file=_normalize(file),
+        line=line,
+        fix=str(meta.get("fix") or ""),
+        namespace=namespace,
+    )
+
+
+def collect(results: list[CheckResult]) -> list[Finding]:
+    """Failures and warnings of every result, deduplicated and sorted blocking-first."""
+    seen: set[Finding] = set()
+    out: list[Finding] = []
+    for result in results:
+        for items, blocking in ((result.failures, True), (result.warnings, False)):
+            for item in items:
+                finding = to_finding(item, blocking, result.namespace)
+                if finding not in seen:
+                    seen.add(finding)
+                    out.append(finding)
+    out.sort(key=Finding.sort_key)
+    return out
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    category: str
+    severity: str
+    blocking: int
+    warnings: int
+
+
+def summarize(findings: list[Finding]) -> list[SummaryRow]:
+    """Counts by (category, severity): the comment's and the check run's summary table."""
+    blocking: Counter[tuple[str, str]] = Counter()
+    warnings: Counter[tuple[str, str]] = Counter()
+    for f in findings:
+        (blocking if f.blocking else warnings)[(f.category, f.severity)] += 1
+    keys = sorted(set(blocking) | set(warnings), key=lambda k: (k[0], severity_rank(k[1]), k[1]))
+    return [SummaryRow(c, s, blocking[(c, s)], warnings[(c, s)]) for c, s in keys]
+
+
+def digest(findings: list[Finding]) -> str:
+    """A short stable fingerprint of a set of findings (order-independent)."""
+    payload = json.dumps(
+        sorted([f.rule, f.file, f.line or 0, f.message, f.blocking, f.severity] for f in findings),
+        sort_keys=True,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+def load_results(path: Path) -> list[CheckResult]:
+    """Read a conftest-JSON results file; any problem is a SentinelError naming the file (exit 2)."""
+    if not path.is_file():
+        raise SentinelError("results file not found", file=str(path))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SentinelError(f"cannot read results: {exc}", file=str(path)) from exc
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SentinelError(
+            f"results are not valid JSON: {exc.msg}", file=str(path), line=exc.lineno
+        ) from exc
+    return parse_results(raw, str(path))
+
+
+def parse_results(raw: Any, source: str) -> list[CheckResult]:
+    if not isinstance(raw, list):
+        raise SentinelError("results must be a JSON list of {filename, namespace, ...} objects", file=source)
+    out: list[CheckResult] = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict) or "filename" not in item:
+            raise SentinelError(f"results[{index}] is not a result object with a 'filename'", file=source)
+        for key in ("failures", "warnings", "exceptions", "skipped"):
+            entries = item.get(key)
+            if entries is None:
+                continue
+            if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+                raise SentinelError(f"results[{index}].{key} must be a list of objects", file=source)
+            for pos, entry in enumerate(entries):
+                loc = entry.get("loc")
+                if loc is not None and not isinstance(loc, dict):
+                    raise SentinelError(f"results[{index}].{key}[{pos}].loc must be an object", file=source)
+                meta = entry.get("metadata")
+                if meta is not None and not isinstance(meta, dict):
+                    raise SentinelError(
+                        f"results[{index}].{key}[{pos}].metadata must be an object", file=source
+                    )
+        try:
+            out.append(CheckResult.from_json(item))
+        except (TypeError, ValueError) as exc:
+            raise SentinelError(f"results[{index}] is malformed: {exc}", file=source) from exc
+    return out

@@ -1,0 +1,115 @@
+"""Plan the feedback for a set of findings, then post it: check run, sticky comment, labels.
+
+The plan is pure (findings -> bodies, labels, annotations) so ``--dry-run`` prints exactly
+what would be posted. Posting goes through the ``GitHubPort``; each step that fails is
+reported and never changes the gate's verdict. A ``PermissionDenied`` on a write means the
+token is read-only: posting stops and the caller degrades to workflow commands and the job
+summary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sentinel.bot import checks
+from sentinel.bot.comment import upsert_comment
+from sentinel.bot.findings import Finding
+from sentinel.bot.github_port import ApiError, GitHubPort, PermissionDenied, PullRequest, RateLimited
+from sentinel.bot.labels import desired_labels, sync_labels
+from sentinel.bot.render import Renderer
+from sentinel.bot.settings import BotSettings
+
+
+@dataclass(frozen=True)
+class Feedback:
+    findings: list[Finding]
+    comment: str
+    clean: bool
+    labels: list[str]
+    check: checks.CheckPlan
+
+
+def plan_feedback(findings: list[Finding], renderer: Renderer, settings: BotSettings) -> Feedback:
+    return Feedback(
+        findings=findings,
+        comment=renderer.comment(findings),
+        clean=not findings,
+        labels=desired_labels(findings, settings.labels),
+        check=checks.plan_check(findings, renderer, settings),
+    )
+
+
+@dataclass
+class Outcome:
+    actions: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    read_only: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def post(
+    port: GitHubPort,
+    pull: PullRequest,
+    sha: str,
+    feedback: Feedback,
+    settings: BotSettings,
+    details_url: str | None,
+) -> Outcome:
+    """Check run first (it is what branch protection reads), then the comment, then labels."""
+    outcome = Outcome()
+    steps = (
+        ("check", lambda: checks.publish(port, sha, feedback.check, settings, details_url)),
+        ("comment", lambda: upsert_comment(port, pull.number, feedback.comment, feedback.clean, settings)),
+        (
+            "labels",
+            lambda: (
+                "labels "
+                + sync_labels(
+                    port, pull.number, list(pull.labels), feedback.labels, settings.labels
+                ).describe()
+            ),
+        ),
+    )
+    for name, step in steps:
+        try:
+            outcome.actions.append(step())
+        except PermissionDenied as exc:
+            outcome.errors.append(f"{name}: {exc}")
+            outcome.read_only = True
+            break
+        except ApiError as exc:
+            outcome.errors.append(f"{name}: {exc}")
+            if isinstance(exc, RateLimited) or exc.status is None:
+                break
+    return outcome
+
+
+def dry_run_text(feedback: Feedback, settings: BotSettings) -> str:
+    """What a real run would post, for ``--dry-run``: no token and no request needed."""
+    check = feedback.check
+    lines = [f"=== comment ({len(feedback.comment)} characters) ==="]
+    if feedback.clean:
+        lines.append(
+            "(no findings: an existing comment becomes the all-clear below"
+            + (", or is deleted" if settings.on_clean == "delete" else "")
+            + "; no new comment is created)"
+        )
+    lines.append(feedback.comment.rstrip("\n"))
+    owned = ", ".join(settings.labels.owned)
+    lines.append(f"=== labels (the bot owns: {owned}) ===")
+    lines.append(", ".join(feedback.labels) if feedback.labels else "(none)")
+    parts = len(checks.batches(check.output.annotations))
+    lines.append(
+        f"=== check run {settings.check_name!r}: {check.conclusion} - {check.output.title} "
+        f"({len(check.output.annotations)} annotations in {parts} request{'s' if parts != 1 else ''}) ==="
+    )
+    lines.append(check.output.summary.rstrip("\n"))
+    lines.append("=== annotations ===")
+    for a in check.output.annotations:
+        lines.append(f"{a.path}:{a.start_line}: {a.annotation_level}: [{a.title}] {a.message}")
+    if not check.output.annotations:
+        lines.append("(none)")
+    return "\n".join(lines) + "\n"

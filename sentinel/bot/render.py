@@ -1,0 +1,272 @@
+"""Findings -> Markdown: the PR comment, the all-clear comment and the check run summary.
+
+Jinja2 templates live in ``templates/`` (package data); a repository overrides any of them by
+name from the directory set in ``bot.templates``. Bodies never exceed GitHub's limits: when
+the full text is too long, the renderer keeps as many findings as fit (blocking first), says
+how many it left out and links to the full report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+
+from sentinel.bot.context import GitHubContext
+from sentinel.bot.findings import Finding, summarize
+from sentinel.bot.github_port import Annotation, CheckOutput
+from sentinel.bot.settings import CHECK_SUMMARY_LIMIT, BotSettings
+from sentinel.errors import SentinelError
+
+MESSAGE_CLIP = 1_000
+FIX_CLIP = 500
+_MENTION = re.compile(r"@(?=[A-Za-z0-9])")
+
+
+def clip(text: str, limit: int) -> str:
+    text = str(text)
+    return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
+
+
+def md(text: Any) -> str:
+    """Inline Markdown from untrusted text: one line, no raw HTML, no @-mentions."""
+    value = " ".join(str(text).split())
+    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MENTION.sub("@\u200b", value)
+
+
+def cell(text: Any) -> str:
+    return md(text).replace("|", "\\|")
+
+
+def code(text: Any) -> str:
+    """An inline code span that survives backticks inside the text."""
+    value = " ".join(str(text).split())
+    fence = "``" if "`" in value else "`"
+    pad = " " if value.startswith("`") or value.endswith("`") else ""
+    return f"{fence}{pad}{value}{pad}{fence}"
+
+
+@dataclass(frozen=True)
+class Group:
+    rule: str
+    blocking: bool
+    severity: str
+    category: str
+    fix: str
+    items: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Totals:
+    blocking: int
+    warnings: int
+
+    @property
+    def total(self) -> int:
+        return self.blocking + self.warnings
+
+
+def _environment(settings: BotSettings) -> jinja2.Environment:
+    loaders: list[jinja2.BaseLoader] = []
+    if settings.templates is not None:
+        if not settings.templates.is_dir():
+            raise SentinelError("bot.templates is not a directory", file=str(settings.templates))
+        loaders.append(jinja2.FileSystemLoader(str(settings.templates)))
+    loaders.append(jinja2.PackageLoader("sentinel.bot", "templates"))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["md"] = md
+    env.filters["cell"] = cell
+    env.filters["code"] = code
+    env.filters["clip"] = clip
+    return env
+
+
+DIGEST = re.compile(r"<!-- sentinel:digest:([0-9a-f:]+) -->")
+
+
+def digest_tag(value: str) -> str:
+    return f"\n<!-- sentinel:digest:{value} -->\n"
+
+
+def body_digest(body: str) -> str | None:
+    """The digest a body was rendered with: equal digests mean an edit would change nothing."""
+    found = DIGEST.findall(body)
+    return found[-1] if found else None
+
+
+def _hash(*parts: str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode("utf-8"))
+        h.update(b"\0")
+    return h.hexdigest()[:16]
+
+
+class Renderer:
+    """Renders the bodies; each ends with a digest of its stable content.
+
+    The digest is computed from a rendering without the per-run report link, so a re-run with
+    the same findings on the same commit finds the same digest and writes nothing.
+    """
+
+    def __init__(self, settings: BotSettings, context: GitHubContext) -> None:
+        self.settings = settings
+        self.context = context
+        self.env = _environment(settings)
+
+    @property
+    def report_url(self) -> str | None:
+        return self.settings.report_url or self.context.run_url
+
+    def _render(self, name: str, **values: Any) -> str:
+        try:
+            return self.env.get_template(name).render(**values)
+        except jinja2.TemplateError as exc:
+            where = getattr(exc, "filename", None) or name
+            line = getattr(exc, "lineno", None)
+            raise SentinelError(f"template error: {exc}", file=where, line=line) from exc
+
+    def _groups(self, findings: list[Finding]) -> list[Group]:
+        groups: dict[tuple[str, bool], Group] = {}
+        for f in findings:
+            key = (f.rule, f.blocking)
+            if key not in groups:
+                groups[key] = Group(f.rule, f.blocking, f.severity, f.category, f.fix, [])
+            groups[key].items.append(
+                {
+                    "finding": f,
+                    "location": f.location,
+                    "url": self.context.blob_url(f.file, f.line),
+                    "message": clip(f.message, MESSAGE_CLIP),
+                    "fix": clip(f.fix, FIX_CLIP) if f.fix != groups[key].fix else "",
+                }
+            )
+        return list(groups.values())
+
+    def _values(self, findings: list[Finding], shown: int, report_url: str | None) -> dict[str, Any]:
+        visible = findings[:shown]
+        groups = self._groups(visible)
+        sha = self.context.head_sha or ""
+        return {
+            "marker": self.settings.marker,
+            "totals": totals(findings),
+            "rows": summarize(findings),
+            "blocking_groups": [g for g in groups if g.blocking],
+            "warning_groups": [g for g in groups if not g.blocking],
+            "shown_blocking": sum(f.blocking for f in visible),
+            "shown_warnings": sum(not f.blocking for f in visible),
+            "omitted": len(findings) - shown,
+            "report_url": report_url,
+            "recheck_command": self.settings.recheck_command,
+            "head_sha": sha,
+            "short_sha": sha[:7],
+            "commit_url": (
+                f"{self.context.server_url}/{self.context.repository}/commit/{sha}"
+                if sha and self.context.repository
+                else None
+            ),
+            "check_name": self.settings.check_name,
+        }
+
+    def _comment(self, template: str, findings: list[Finding], report_url: str | None, limit: int) -> str:
+        return fit(
+            lambda shown, extra: self._render(template, **self._values(findings, shown, report_url), **extra),
+            len(findings),
+            limit,
+        )
+
+    def comment(self, findings: list[Finding]) -> str:
+        """The sticky comment (or the all-clear when ``findings`` is empty), within the limit."""
+        template = "comment.md.j2" if findings else "all_clear.md.j2"
+        limit = self.settings.max_comment_chars - len(digest_tag("0" * 16))
+        stable = self._comment(template, findings, None, limit)
+        body = self._comment(template, findings, self.report_url, limit) if self.report_url else stable
+        return body + digest_tag(_hash(stable))
+
+    def all_clear(self) -> str:
+        return self.comment([])
+
+    def check_title(self, findings: list[Finding]) -> str:
+        t = totals(findings)
+        if not findings:
+            return "All clear"
+        return f"{t.blocking} blocking, {t.warnings} warning{'s' if t.warnings != 1 else ''}"
+
+    def _summary(
+        self, findings: list[Finding], not_annotated: int, report_url: str | None, limit: int
+    ) -> str:
+        unlocated = [f for f in findings if not f.file]
+        return fit(
+            lambda shown, extra: self._render(
+                "check_summary.md.j2",
+                **self._values(unlocated, shown, report_url),
+                all_totals=totals(findings),
+                all_rows=summarize(findings),
+                not_annotated=not_annotated,
+                **extra,
+            ),
+            len(unlocated),
+            limit,
+        )
+
+    def check_output(
+        self, findings: list[Finding], annotations: list[Annotation], annotatable: int
+    ) -> tuple[CheckOutput, str]:
+        """The check run's title and summary (within 65,535 characters) and its digest.
+
+        The digest is ``<summary>:<annotations>``: a re-run compares both halves to decide
+        between no write, a summary-only update, and a new check run.
+        """
+        title = self.check_title(findings)
+        conclusion = "failure" if any(f.blocking for f in findings) else "success"
+        limit = CHECK_SUMMARY_LIMIT - len(digest_tag("0" * 33))
+        not_annotated = annotatable - len(annotations)
+        stable = self._summary(findings, not_annotated, None, limit)
+        summary = (
+            self._summary(findings, not_annotated, self.report_url, limit) if self.report_url else stable
+        )
+        annotations_hash = _hash(json.dumps([a.to_api() for a in annotations], sort_keys=True))
+        value = f"{_hash(title, conclusion, stable)}:{annotations_hash}"
+        return CheckOutput(title, summary + digest_tag(value), list(annotations)), value
+
+
+def totals(findings: list[Finding]) -> Totals:
+    blocking = sum(f.blocking for f in findings)
+    return Totals(blocking, len(findings) - blocking)
+
+
+def fit(render: Callable[[int, dict[str, Any]], str], count: int, limit: int) -> str:
+    """Render with as many of the first ``count`` findings as fit in ``limit`` characters.
+
+    Binary search on the number shown (a body grows with every finding); if even the body
+    without findings is too long (a custom template), it is cut with a notice.
+    """
+    full = render(count, {"truncated": False})
+    if len(full) <= limit:
+        return full
+    low, high = 0, count - 1
+    best: str | None = None
+    while low <= high:
+        middle = (low + high) // 2
+        body = render(middle, {"truncated": True})
+        if len(body) <= limit:
+            best, low = body, middle + 1
+        else:
+            high = middle - 1
+    if best is not None:
+        return best
+    notice = "\n\n… (truncated: the body exceeded GitHub's limit)\n"
+    return render(0, {"truncated": True})[: limit - len(notice)] + notice

@@ -1,0 +1,158 @@
+"""One bot run, shared by ``sentinel comment`` and ``sentinel gate``.
+
+Reads the results (a file, or ``sentinel check`` run in-process), adds the PR-level rules,
+and delivers the feedback: through the GitHub API when the token may write, as workflow
+commands and the job summary when it may not (fork pull requests), or as text (dry run).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from extractors.gitrepo import GitError, is_repository, name_status
+from sentinel.bot import fork, pr_rules
+from sentinel.bot.context import GitHubContext
+from sentinel.bot.findings import Finding, collect, load_results
+from sentinel.bot.github_port import ApiError, GitHubPort, PullRequest
+from sentinel.bot.github_pygithub import PyGithubPort
+from sentinel.bot.publish import Feedback, Outcome, dry_run_text, plan_feedback, post
+from sentinel.bot.render import Renderer
+from sentinel.bot.settings import BotSettings, load_settings
+from sentinel.config import Config
+from sentinel.runner.results import CheckResult
+
+Echo = Callable[[str], None]
+
+
+def run_check(config: Config, base: str | None) -> list[CheckResult]:
+    """``sentinel check`` in-process (extract + evaluate), imported only when it is needed."""
+    from sentinel.check import CheckSettings
+    from sentinel.check import run_check as check
+
+    return check(config, CheckSettings(root=config.root, base=base))
+
+
+def read_results(config: Config, results: Path | None, base: str | None) -> list[CheckResult]:
+    if results is not None:
+        return load_results(results)
+    return run_check(config, base)
+
+
+@dataclass
+class Session:
+    config: Config
+    context: GitHubContext
+    settings: BotSettings
+    port: GitHubPort | None
+    notes: list[str] = field(default_factory=list)
+    pull: PullRequest | None = None
+
+    @classmethod
+    def create(cls, config: Config, context: GitHubContext, dry_run: bool = False) -> Session:
+        settings = load_settings(config)
+        port: GitHubPort | None = None
+        if not dry_run and context.token and context.repository:
+            port = PyGithubPort(context.repository, context.token, context.api_url, settings.api)
+        return cls(config, context, settings, port)
+
+    @property
+    def root(self) -> Path:
+        return self.config.root
+
+    def load_pull(self) -> PullRequest | None:
+        """The pull request, fresh from the API when possible, else from the event payload."""
+        number = self.context.pr_number
+        if number is None:
+            return None
+        if self.port is not None:
+            try:
+                self.pull = self.port.get_pull(number)
+            except ApiError as exc:
+                self.notes.append(f"could not read pull request #{number}: {exc}")
+        if self.pull is None:
+            event = self.context.event.get("pull_request")
+            if isinstance(event, dict) and event.get("number") == number:
+                labels = tuple(
+                    str(label.get("name")) for label in event.get("labels") or [] if isinstance(label, dict)
+                )
+                self.pull = PullRequest(
+                    number=number,
+                    head_sha=self.context.head_sha or "",
+                    base_sha=self.context.base_sha or "",
+                    body=self.context.pr_body or "",
+                    title=str(event.get("title") or ""),
+                    labels=labels,
+                    head_repository=self.context.head_repository,
+                    base_repository=self.context.repository,
+                )
+        if self.pull is not None and not self.context.head_sha and self.pull.head_sha:
+            self.context = self.context.override(head_sha=self.pull.head_sha)
+        return self.pull
+
+    def changed_files(self, base: str | None) -> list[pr_rules.ChangedFile] | None:
+        base = base or (self.pull.base_sha if self.pull else None) or self.context.base_sha
+        if base and is_repository(self.root):
+            try:
+                return [
+                    pr_rules.ChangedFile(path, status == "D")
+                    for status, path, _old in name_status(self.root, base)
+                ]
+            except GitError as exc:
+                self.notes.append(f"git diff against {base} failed ({exc}); asking GitHub for the PR's files")
+        if self.port is not None and self.pull is not None:
+            try:
+                return [
+                    pr_rules.ChangedFile(f.path, f.status == "removed")
+                    for f in self.port.list_pull_files(self.pull.number)
+                ]
+            except ApiError as exc:
+                self.notes.append(f"could not list the PR's files: {exc}")
+        return None
+
+    def findings(self, results: list[CheckResult], base: str | None, with_pr_rules: bool) -> list[Finding]:
+        pull = self.load_pull()
+        extra: list[CheckResult] = []
+        if with_pr_rules and pull is not None:
+            changed = self.changed_files(base) if self.settings.spec is not None else None
+            extra = pr_rules.evaluate(self.settings, self.root, pull.body, changed)
+        return collect(results + extra)
+
+    def feedback(self, findings: list[Finding]) -> Feedback:
+        return plan_feedback(findings, Renderer(self.settings, self.context), self.settings)
+
+    def deliver(self, feedback: Feedback, dry_run: bool, out: Echo) -> Outcome:
+        """Post through the API, or degrade; never raises for API trouble."""
+        if dry_run:
+            out(dry_run_text(feedback, self.settings))
+            return Outcome(actions=["dry run: nothing posted"])
+        outcome = Outcome()
+        if self.context.is_fork:
+            outcome.read_only = True
+            outcome.actions.append("fork pull request: read-only token, no API writes")
+        elif self.port is None or self.pull is None:
+            missing = [
+                name
+                for name, value in (
+                    ("GITHUB_TOKEN", self.context.token),
+                    ("GITHUB_REPOSITORY or --repo", self.context.repository),
+                    ("a pull request (event payload or --pr)", self.context.pr_number),
+                )
+                if not value
+            ]
+            reason = "missing " + ", ".join(missing) if missing else "the pull request could not be read"
+            outcome.errors.append(f"feedback not posted: {reason}")
+        else:
+            sha = self.context.head_sha or self.pull.head_sha
+            outcome = post(self.port, self.pull, sha, feedback, self.settings, self.context.run_url)
+        if (outcome.read_only or outcome.errors) and self.context.in_actions:
+            self.degrade(feedback, out)
+            outcome.actions.append("annotations and job summary written instead")
+        return outcome
+
+    def degrade(self, feedback: Feedback, out: Echo) -> None:
+        for line in fork.workflow_commands(feedback.findings):
+            out(line)
+        if self.context.step_summary is not None:
+            fork.write_step_summary(self.context.step_summary, feedback.comment)

@@ -1,0 +1,33 @@
+"""``sentinel extract``: write the input documents for the policies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from extractors import KINDS
+from extractors.run import run_extractors
+from sentinel.cli.options import config_option
+from sentinel.config import Config
+from sentinel.inputs import DEFAULT_OUT, write_documents
+
+
+@click.command("extract")
+@click.option(
+    "-k", "--kinds", multiple=True, help=f"Kinds to extract (repeatable; default all): {', '.join(KINDS)}."
+)
+@click.option("--base", default=None, envvar="SENTINEL_BASE", help="Base git revision for diff-aware kinds.")
+@click.option("--out", default=None, envvar="SENTINEL_OUT", help=f"Output folder (default {DEFAULT_OUT}).")
+@click.option("--root", default=".", show_default=True, help="Repository root.")
+@config_option
+def extract(kinds: tuple[str, ...], base: str | None, out: str | None, root: str, config: Config) -> None:
+    """Extract repository facts into one JSON document per kind."""
+    settings = config.section("extract")
+    documents = run_extractors(Path(root), list(kinds) or None, base, settings)
+    out_dir = Path(out or settings.get("out") or DEFAULT_OUT)
+    written = write_documents(out_dir, documents)
+    for kind, path in written.items():
+        problems = len(documents[kind].get("problems", []))
+        suffix = f" ({problems} problem{'s' if problems != 1 else ''})" if problems else ""
+        click.echo(f"{kind}: {path}{suffix}", err=True)

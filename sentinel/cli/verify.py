@@ -1,0 +1,60 @@
+"""``sentinel verify``: conftest's ``verify`` command (runs the policies' unit tests)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from sentinel import outputs
+from sentinel.cli.test import check_engine_flags, emit, policy_options
+from sentinel.errors import UsageError
+from sentinel.outputs.base import OutputOptions
+from sentinel.runner.evaluate import TestOptions
+from sentinel.runner.verify import run_verify
+
+VERIFY_OUTPUTS = ("stdout", "json", "tap", "junit", "table")
+
+
+@click.command("verify")
+@policy_options
+@click.option(
+    "-n",
+    "--namespace",
+    multiple=True,
+    envvar="SENTINEL_VERIFY_NAMESPACE",
+    help="Only run tests in namespaces matching these globs (repeatable; default: all).",
+)
+@click.option(
+    "--report",
+    type=click.Choice(["fails", "notes", "full"]),
+    default=None,
+    help="stdout detail: failing tests, print() notes, or everything.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing when every test passes.")
+def verify(
+    policy: tuple[str, ...],
+    data: tuple[str, ...],
+    rego_version: str,
+    no_color: bool,
+    output: str,
+    strict: bool,
+    trace: bool,
+    config: object,
+    namespace: tuple[str, ...],
+    report: str | None,
+    quiet: bool,
+) -> None:
+    """Run the test_ rules in the policy paths. Exit 0 when all pass, 1 on a failing test, 2 on errors."""
+    outputs.get_outputter(output)
+    if output not in VERIFY_OUTPUTS:
+        raise UsageError(f"verify supports --output {', '.join(VERIFY_OUTPUTS)}, not {output!r}")
+    if report and output != "stdout":
+        raise UsageError("--report applies to the stdout output only")
+    check_engine_flags(policy, strict, trace)
+    options = TestOptions(policy=policy, data=data, rego_v0=rego_version == "v0")
+    results = run_verify(options, namespace)
+    if not results:
+        raise UsageError(f"no test_ rules found in {', '.join(policy)}")
+    emit(results, output, OutputOptions(no_color=no_color, quiet=quiet, mode="verify", report=report))
+    sys.exit(1 if any(r.failures for r in results) else 0)

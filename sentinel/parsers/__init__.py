@@ -1,0 +1,231 @@
+"""Input-format parsers for the conftest-compatible runner: the registry and the file reader.
+
+One module per format (``json_parser.py``, ``yaml_parser.py``, ...), each a class conforming to
+:class:`sentinel.parsers.base.Parser`. Modules are imported only when their format is used, so
+a run over JSON files never loads the HCL or Jsonnet machinery.
+
+The parser names are conftest's ``--parser`` values, and :func:`parser_name_for_path` follows
+conftest's rules for choosing a parser from a file name.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import os
+import stat
+from typing import Any
+
+from sentinel.errors import ParseError, SentinelError, UsageError
+from sentinel.parsers._common import fail
+from sentinel.parsers.base import Parser
+
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+
+# name -> (module, class): the formats we parse.
+_PARSERS: dict[str, tuple[str, str]] = {
+    "cyclonedx": ("cyclonedx_parser", "CycloneDxParser"),
+    "dockerfile": ("dockerfile_parser", "DockerfileParser"),
+    "dotenv": ("dotenv_parser", "DotenvParser"),
+    "edn": ("edn_parser", "EdnParser"),
+    "hcl2": ("hcl2_parser", "Hcl2Parser"),
+    "hocon": ("hocon_parser", "HoconParser"),
+    "ignore": ("ignore_parser", "IgnoreParser"),
+    "ini": ("ini_parser", "IniParser"),
+    "json": ("json_parser", "JsonParser"),
+    "jsonc": ("jsonc_parser", "JsoncParser"),
+    "jsonnet": ("jsonnet_parser", "JsonnetParser"),
+    "properties": ("properties_parser", "PropertiesParser"),
+    "spdx": ("spdx_parser", "SpdxParser"),
+    "toml": ("toml_parser", "TomlParser"),
+    "xml": ("xml_parser", "XmlParser"),
+    "yaml": ("yaml_parser", "YamlParser"),
+}
+
+# conftest parsers we know but do not provide, and why.
+UNSUPPORTED: dict[str, str] = {
+    "cue": "no maintained Python CUE evaluator exists; run `cue export --out json` and parse the JSON",
+    "hcl1": (
+        "HCL1 (Terraform before 0.12) has no maintained Python parser giving conftest's shape; "
+        "use --parser hcl2 for HCL2 files"
+    ),
+    "textproto": (
+        "text-format protobuf needs the message's .proto schema (conftest's --proto-file-dirs), "
+        "which Sentinel does not load; convert the message to its JSON form and use --parser json"
+    ),
+    "vcl": "no maintained Python parser for Varnish VCL exists",
+}
+
+# File extensions conftest maps to a parser other than the one named like the extension.
+_EXTENSIONS: dict[str, str] = {
+    "yml": "yaml",
+    "ndjson": "json",
+    "hcl": "hcl2",
+    "tf": "hcl2",
+    "tfvars": "hcl2",
+    "gitignore": "ignore",
+    "dockerignore": "ignore",
+    "env": "dotenv",
+    "textpb": "textproto",
+}
+
+
+def names() -> list[str]:
+    """The parsers ``--parser`` accepts, sorted."""
+    return sorted(_PARSERS)
+
+
+def get_parser(name: str) -> Parser:
+    """The parser called ``name`` (a conftest ``--parser`` value)."""
+    if name in UNSUPPORTED:
+        raise UsageError(f"unsupported parser {name!r}: {UNSUPPORTED[name]}")
+    if name not in _PARSERS:
+        raise UsageError(f"unknown parser {name!r}; choose one of: {', '.join(names())}")
+    return _instance(name)
+
+
+@functools.cache
+def _instance(name: str) -> Parser:
+    """Parsers hold no state, so one instance per format serves every file (imported on first use)."""
+    module_name, class_name = _PARSERS[name]
+    module = importlib.import_module(f"{__name__}.{module_name}")
+    parser: Parser = getattr(module, class_name)()
+    return parser
+
+
+def _extension(base: str) -> str | None:
+    """The extension as Go's filepath.Ext sees it: after the last dot, so ``.env`` has ``env``.
+    None when the name has no dot at all."""
+    dot = base.rfind(".")
+    return None if dot < 0 else base[dot + 1:]
+
+
+def parser_name_for_path(path: str) -> str | None:
+    """The parser conftest picks for ``path`` from its name, or None when it cannot tell.
+
+    Dockerfiles: ``Dockerfile``, ``Dockerfile.*``, ``*.dockerfile``; dotenv: ``.env``, ``.env.*``,
+    ``*.env``; otherwise the extension (``.yml``/``.yaml``, ``.tf``/``.tfvars``/``.hcl``,
+    ``.gitignore``/``.dockerignore``, ``.ndjson``, or any parser's own name such as ``.toml``).
+    A file without an extension is YAML, as in conftest.
+    """
+    if path == "-":
+        return "yaml"
+    base = os.path.basename(path).lower()
+    ext = _extension(base)
+    if base == "dockerfile" or base.startswith("dockerfile.") or ext == "dockerfile":
+        return "dockerfile"
+    if base == ".env" or base.startswith(".env."):
+        return "dotenv"
+    if ext is None:
+        return "yaml"
+    name = _EXTENSIONS.get(ext, ext)
+    if name in _PARSERS or name in UNSUPPORTED:
+        return name
+    return None
+
+
+def can_parse(path: str) -> bool:
+    """Whether a directory walk should pick up ``path``: a format we parse, known by its extension
+    or name. Files without an extension are left out here (conftest would try them as YAML)."""
+    name = parser_name_for_path(path)
+    if name is None or name in UNSUPPORTED:
+        return False
+    return name == "dockerfile" or _extension(os.path.basename(path).lower()) is not None
+
+
+def parser_for_path(path: str) -> Parser:
+    """The parser for ``path`` by its name (see :func:`parser_name_for_path`)."""
+    name = parser_name_for_path(path)
+    if name is None:
+        raise ParseError("cannot tell the input format from the file name; pass --parser", file=path)
+    if name in UNSUPPORTED:
+        raise ParseError(f"unsupported parser {name!r}: {UNSUPPORTED[name]}", file=path)
+    return get_parser(name)
+
+
+def _read(path: str, max_bytes: int) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if stat.S_ISDIR(info.st_mode):
+                raise ParseError("is a directory, not an input file", file=path)
+            if stat.S_ISREG(info.st_mode) and info.st_size > max_bytes:
+                raise ParseError(f"file is {info.st_size} bytes, over the {max_bytes}-byte limit", file=path)
+            # A regular file's size is known: read it whole. Pipes and devices: stop past the limit.
+            data = handle.read() if stat.S_ISREG(info.st_mode) else handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise ParseError("input file does not exist", file=path) from None
+    except IsADirectoryError:
+        raise ParseError("is a directory, not an input file", file=path) from None
+    except PermissionError:
+        raise ParseError("permission denied reading the input file", file=path) from None
+    except OSError as exc:
+        raise ParseError(f"cannot read the input file: {exc.strerror or exc}", file=path) from None
+    if len(data) > max_bytes:
+        raise ParseError(f"input is over the {max_bytes}-byte limit", file=path)
+    return data
+
+
+def _decode(data: bytes, filename: str) -> str:
+    if b"\x00" in data:
+        raise ParseError("binary file (contains NUL bytes), not a text input", file=filename)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        byte = data[exc.start]
+        raise ParseError(f"not UTF-8 text (invalid byte 0x{byte:02x})", file=filename, line=line) from None
+
+
+def _run(parser: Parser, text: str, filename: str) -> Any:
+    """Run one parser; any failure becomes a ParseError naming the file, never a traceback."""
+    try:
+        return parser.parse(text, filename)
+    except SentinelError:
+        raise
+    except RecursionError:
+        raise ParseError(f"invalid {parser.name}: nested too deeply", file=filename) from None
+    except Exception as exc:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise fail(filename, f"invalid {parser.name}: {detail}") from None
+
+
+def parse_bytes(data: bytes, filename: str, parser: str | None = None) -> Any:
+    """Parse ``data`` read from ``filename`` (the parser picked by name when ``parser`` is None)."""
+    chosen = get_parser(parser) if parser else parser_for_path(filename)
+    return _run(chosen, _decode(data, filename), filename)
+
+
+def parse_file(path: str, parser: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
+    """Read and parse one input file; ParseError (naming the file, and the line when known) on
+    anything that is not a readable, parseable text file within ``max_bytes``."""
+    chosen = get_parser(parser) if parser else parser_for_path(path)
+    data = _read(path, max_bytes)
+    return _run(chosen, _decode(data, path), path)
+
+
+def parse_stdin(text: str | bytes, parser: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
+    """Parse standard input (the ``-`` file). Without ``parser`` it is JSON or YAML, as with
+    conftest, whose default for stdin is YAML (which JSON is, mostly: JSON is tried first)."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    if len(data) > max_bytes:
+        raise ParseError(f"input is over the {max_bytes}-byte limit", file="-")
+    decoded = _decode(data, "-")
+    if parser:
+        return _run(get_parser(parser), decoded, "-")
+    try:
+        return _run(get_parser("json"), decoded, "-")
+    except ParseError:
+        return _run(get_parser("yaml"), decoded, "-")
+
+
+def combine(parsed: dict[str, Any]) -> list[dict[str, Any]]:
+    """conftest's ``--combine`` document: ``[{"path": file, "contents": document}]`` sorted by path
+    (stable), one entry per document, so a file that holds a list of documents (multi-document
+    YAML, a Dockerfile) gives one entry for each."""
+    entries: list[dict[str, Any]] = []
+    for path in sorted(parsed):
+        value = parsed[path]
+        for document in value if isinstance(value, list) else [value]:
+            entries.append({"path": path, "contents": document})
+    return entries

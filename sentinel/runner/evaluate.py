@@ -1,0 +1,292 @@
+"""``sentinel test``: evaluate inputs against policies with conftest's semantics.
+
+For each input file and namespace: one evaluation of the whole package, then conftest's
+bookkeeping: ``deny``/``violation`` (with ``_suffix``) are failures, ``warn`` warnings;
+``exception`` rules turn a rule's results into one exception per matching entry; successes
+are the rule definitions that produced nothing. Inputs that are lists (multi-document YAML)
+are evaluated element by element under the same file name.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import os
+import re
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sentinel import parsers
+from sentinel.errors import ParseError, SentinelError, UsageError
+from sentinel.runner.engine import Engine, PolicySource, RegorusEngine
+from sentinel.runner.loader import find_policies, load_data
+from sentinel.runner.results import CheckResult, Location, Result
+
+FAILURE_RULE = re.compile(r"^(deny|violation)(_[a-zA-Z0-9]+)*$")
+WARNING_RULE = re.compile(r"^warn(_[a-zA-Z0-9]+)*$")
+# Below this many inputs, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 200
+DEFAULT_MAX_INPUT_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class TestOptions:
+    policy: tuple[str, ...] = ("policy",)
+    data: tuple[str, ...] = ()
+    namespace: tuple[str, ...] = ("main",)
+    all_namespaces: bool = False
+    combine: bool = False
+    parser: str | None = None
+    ignore: str | None = None
+    rego_v0: bool = False
+    jobs: int = 0
+    max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES
+
+
+@dataclass
+class Input:
+    """One parsed input: its display name and its document."""
+
+    name: str
+    document: Any
+    # Documents given in memory (extractor output) need no parsing.
+    parsed: bool = True
+
+
+@dataclass
+class _Job:
+    name: str
+    path: str | None = None
+    document: Any = None
+    parser: str | None = None
+    max_bytes: int = DEFAULT_MAX_INPUT_BYTES
+
+
+@functools.cache
+def rule_kind(name: str) -> str | None:
+    if FAILURE_RULE.match(name):
+        return "failure"
+    if WARNING_RULE.match(name):
+        return "warning"
+    return None
+
+
+def strip_rule_prefix(name: str) -> str:
+    for prefix in ("violation_", "deny_", "warn_"):
+        if name.startswith(prefix):
+            return name[len(prefix) :]
+    return name
+
+
+def select_namespaces(engine: Engine, patterns: tuple[str, ...], all_namespaces: bool) -> list[str]:
+    """Namespaces to evaluate: all, or those matching the (glob) patterns.
+
+    A literal name with no policies is kept (it reports "no policies found" and passes, as in
+    conftest); a glob that matches nothing selects nothing.
+    """
+    available = engine.namespaces()
+    if all_namespaces:
+        return available
+    selected: list[str] = []
+    for pattern in patterns:
+        if any(ch in pattern for ch in "*?["):
+            selected.extend(ns for ns in available if fnmatch.fnmatchcase(ns, pattern))
+        else:
+            selected.append(pattern)
+    return list(dict.fromkeys(selected))
+
+
+def build_engine(options: TestOptions, include_tests: bool = False) -> RegorusEngine:
+    policies: list[PolicySource] = find_policies(list(options.policy), include_tests=include_tests)
+    data = load_data(list(options.data))
+    return RegorusEngine(policies, data, rego_v0=options.rego_v0)
+
+
+def _to_result(value: Any, query: str) -> Result | None:
+    if isinstance(value, str):
+        return Result(msg=value, metadata={"query": query})
+    if isinstance(value, dict):
+        msg = value.get("msg")
+        if not isinstance(msg, str):
+            raise SentinelError(f'{query}: a rule that returns an object must have a string "msg" field')
+        loc = value.get("_loc")
+        location = None
+        if isinstance(loc, dict) and (loc.get("file") or loc.get("line") not in (None, "")):
+            location = Location(file=str(loc.get("file") or ""), line=loc.get("line", ""))
+        metadata = {k: v for k, v in value.items() if k not in ("msg", "_loc")}
+        metadata["query"] = query
+        return Result(msg=msg, loc=location, metadata=metadata)
+    return None
+
+
+def check_document(engine: Engine, name: str, document: Any, namespaces: list[str]) -> list[CheckResult]:
+    """One input document (not a list of sub-documents) against each namespace."""
+    counts = {
+        ns: Counter({rule: n for rule, n in engine.rule_counts(ns).items() if rule_kind(rule)})
+        for ns in namespaces
+    }
+    active = [ns for ns in namespaces if counts[ns]]
+    file_data = {"conftest": {"file": {"name": name, "dir": os.path.dirname(name)}}}
+    values = engine.evaluate_namespaces(active, document, file_data) if active else {}
+    return [_bookkeep(name, ns, counts[ns], values.get(ns, {})) for ns in namespaces]
+
+
+def _bookkeep(name: str, namespace: str, counts: Counter[str], values: dict[str, Any]) -> CheckResult:
+    """conftest's accounting of one namespace's rule values for one document."""
+    result = CheckResult(filename=name, namespace=namespace)
+    if not counts:
+        return result
+    exception_names: Counter[str] = Counter()
+    raw_exceptions = values.get("exception")
+    if isinstance(raw_exceptions, list):
+        for entry in raw_exceptions:
+            if isinstance(entry, list):
+                exception_names.update(str(x) for x in entry)
+    successes = 0
+    for rule in sorted(counts):
+        base = strip_rule_prefix(rule)
+        if exception_names[base]:
+            message = f'data.{namespace}.exception[_][_] == "{base}"'
+            result.exceptions.extend(
+                Result(msg=message, metadata={"query": f"data.{namespace}.{rule}"})
+                for _ in range(exception_names[base])
+            )
+            continue
+        query = f"data.{namespace}.{rule}"
+        raw = values.get(rule)
+        items = raw if isinstance(raw, list) else []
+        produced = [r for r in (_to_result(v, query) for v in items) if r is not None]
+        if not produced:
+            successes += 1
+            continue
+        target = result.failures if rule_kind(rule) == "failure" else result.warnings
+        target.extend(produced)
+    total_rules = sum(counts.values())
+    accounted = len(result.failures) + len(result.warnings) + len(result.exceptions) + successes
+    if accounted < total_rules:
+        successes += total_rules - accounted
+    result.successes = successes
+    return result
+
+
+def check_input(engine: Engine, name: str, document: Any, namespaces: list[str]) -> list[CheckResult]:
+    """Top-level lists (multi-document YAML) are evaluated per element under one file name."""
+    if not isinstance(document, list):
+        return check_document(engine, name, document, namespaces)
+    merged = [CheckResult(filename=name, namespace=ns) for ns in namespaces]
+    for sub in document:
+        for total, part in zip(merged, check_document(engine, name, sub, namespaces), strict=True):
+            total.successes += part.successes
+            total.failures.extend(part.failures)
+            total.warnings.extend(part.warnings)
+            total.exceptions.extend(part.exceptions)
+    return merged
+
+
+def discover_inputs(paths: list[str], parser: str | None, ignore: str | None) -> list[str]:
+    """Files to test: given files as they are; directories walked for files we can parse."""
+    ignore_re = re.compile(ignore) if ignore else None
+    found: list[str] = []
+    for raw in paths:
+        if raw == "-":
+            found.append(raw)
+            continue
+        path = Path(raw)
+        if not path.exists():
+            raise ParseError("input file does not exist", file=raw)
+        if path.is_file():
+            found.append(raw)
+            continue
+        for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in sorted(filenames):
+                rel = os.path.join(dirpath, name)
+                if ignore_re and ignore_re.search(rel):
+                    continue
+                if parser is None and not parsers.can_parse(rel):
+                    continue
+                found.append(rel)
+    if not found:
+        raise UsageError("no input files found")
+    return found
+
+
+def _parse(job: _Job) -> Any:
+    if job.path is None:
+        return job.document
+    if job.path == "-":
+        return job.document
+    return parsers.parse_file(job.path, job.parser, max_bytes=job.max_bytes)
+
+
+# Worker state lives in the worker process only (set by its initializer).
+_worker_engine: RegorusEngine | None = None
+_worker_namespaces: list[str] = []
+
+
+def _init_worker(options: TestOptions, namespaces: list[str]) -> None:
+    global _worker_engine, _worker_namespaces
+    _worker_engine = build_engine(options)
+    _worker_namespaces = namespaces
+
+
+def _run_job(job: _Job) -> list[CheckResult] | SentinelError:
+    assert _worker_engine is not None
+    try:
+        return check_input(_worker_engine, job.name, _parse(job), _worker_namespaces)
+    except SentinelError as exc:
+        return exc
+
+
+def run_tests(
+    files: list[str],
+    options: TestOptions,
+    stdin_text: str | None = None,
+    documents: list[Input] | None = None,
+) -> list[CheckResult]:
+    """Evaluate input files (and/or in-memory documents) and return conftest-shaped results.
+
+    Raises SentinelError on anything that could not be parsed or evaluated: no partial green.
+    """
+    engine = build_engine(options)
+    namespaces = select_namespaces(engine, options.namespace, options.all_namespaces)
+    jobs: list[_Job] = []
+    for path in files:
+        if path == "-":
+            text = stdin_text or ""
+            jobs.append(_Job(name="-", path="-", document=parsers.parse_stdin(text, options.parser)))
+        else:
+            jobs.append(_Job(name=path, path=path, parser=options.parser, max_bytes=options.max_input_bytes))
+    for doc in documents or []:
+        jobs.append(_Job(name=doc.name, document=doc.document))
+
+    if options.combine:
+        combined = parsers.combine({job.name: _parse(job) for job in jobs})
+        return check_document(engine, "Combined", combined, namespaces)
+
+    workers = options.jobs or os.cpu_count() or 1
+    if workers > 1 and len(jobs) >= PARALLEL_THRESHOLD:
+        results = []
+        chunk = max(8, len(jobs) // (workers * 4))
+        with ProcessPoolExecutor(
+            max_workers=workers, initializer=_init_worker, initargs=(options, namespaces)
+        ) as pool:
+            for outcome in pool.map(_run_job, jobs, chunksize=chunk):
+                if isinstance(outcome, SentinelError):
+                    raise outcome
+                results.extend(outcome)
+        return results
+
+    results = []
+    for job in jobs:
+        results.extend(check_input(engine, job.name, _parse(job), namespaces))
+    return results
+
+
+def iter_failures(results: list[CheckResult]) -> Iterator[Result]:
+    for r in results:
+        yield from r.failures

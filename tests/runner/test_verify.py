@@ -1,0 +1,77 @@
+"""`sentinel verify`: runs test_ rules, conftest-style summary, namespaces, outputs."""
+
+from __future__ import annotations
+
+import json
+
+POLICY = """
+package main
+import rego.v1
+deny contains "no owner" if not input.owner
+"""
+
+TESTS = """
+package main
+import rego.v1
+test_missing_owner_denied if { "no owner" in deny with input as {} }
+test_owner_allowed if { count(deny) == 0 with input as {"owner": "x"} }
+"""
+
+FAILING = """
+package other
+import rego.v1
+test_wrong if { 1 == 2 }
+"""
+
+
+def test_passing_tests_exit_zero(write, run) -> None:
+    write("policy/p.rego", POLICY)
+    write("policy/p_test.rego", TESTS)
+    result = run("verify", "--no-color")
+    assert result.exit_code == 0
+    assert result.output.strip().splitlines()[-1].startswith("2 tests, 2 passed")
+
+
+def test_failing_test_exits_one_and_is_named(write, run) -> None:
+    write("policy/p.rego", POLICY)
+    write("policy/p_test.rego", TESTS)
+    write("policy/o_test.rego", FAILING)
+    result = run("verify", "--no-color")
+    assert result.exit_code == 1
+    assert "data.other.test_wrong" in result.output
+
+
+def test_namespace_globs_filter_tests(write, run) -> None:
+    write("policy/p.rego", POLICY)
+    write("policy/p_test.rego", TESTS)
+    write("policy/o_test.rego", FAILING)
+    result = run("verify", "-n", "ma*", "-o", "json")
+    assert result.exit_code == 0
+    namespaces = {c["namespace"] for c in json.loads(result.output)}
+    assert namespaces == {"main"}
+
+
+def test_test_files_are_not_loaded_by_test(write, run) -> None:
+    write("policy/p.rego", POLICY)
+    write("policy/broken_test.rego", "package main\n\ntest_x if {\n")
+    write("in.json", '{"owner": "a"}')
+    assert run("test", "in.json").exit_code == 0
+    assert run("verify").exit_code == 2
+
+
+def test_no_tests_is_an_error(write, run) -> None:
+    write("policy/p.rego", POLICY)
+    result = run("verify")
+    assert result.exit_code == 2
+    assert "no test_ rules" in result.output
+
+
+def test_verify_outputs_tap_and_junit(write, run) -> None:
+    write("policy/p.rego", POLICY)
+    write("policy/p_test.rego", TESTS)
+    write("policy/o_test.rego", FAILING)
+    tap = run("verify", "-o", "tap")
+    assert "not ok" in tap.output
+    junit = run("verify", "-o", "junit")
+    assert "<testsuite" in junit.output
+    assert run("verify", "-o", "sarif").exit_code == 2
