@@ -39,7 +39,7 @@ _DIRECTIVE_QUERY = "(call target: (identifier) @name (arguments) @args) @call"
 _REMOTE_QUERY = "(call target: (dot left: [(alias) (atom)] @left right: (identifier) @right)) @call"
 
 
-def _enclosing_modules(node: ts.Node) -> list[str]:
+def enclosing_modules(node: ts.Node) -> list[str]:
     """Names of the ``defmodule`` blocks around ``node``, outermost first."""
     names: list[str] = []
     parent = node.parent
@@ -76,12 +76,14 @@ def _keywords(args: ts.Node) -> dict[str, ts.Node]:
 def scan(tree: ts.Tree, rel: str, module: str | None, patterns: Sequence[str]) -> Scan:
     out = Scan()
     bindings: dict[str, str] = {}
-    for match in sorted(matches("elixir", _DIRECTIVE_QUERY, tree.root_node), key=lambda m: m["call"].start_byte):
+    found = matches("elixir", _DIRECTIVE_QUERY, tree.root_node)
+    directives = sorted(found, key=lambda m: m["call"].start_byte)
+    for match in directives:
         name = text(match["name"])
         if name == "defmodule":
             args = match["args"]
             if args.named_child_count:
-                full = ".".join([*_enclosing_modules(match["call"]), compact(args.named_children[0])])
+                full = ".".join([*enclosing_modules(match["call"]), compact(args.named_children[0])])
                 out.defines.append(full)
                 if out.module is None:
                     out.module = full
@@ -90,7 +92,7 @@ def scan(tree: ts.Tree, rel: str, module: str | None, patterns: Sequence[str]) -
             continue
         args = match["args"]
         first = args.named_children[0]
-        enclosing = _enclosing_modules(match["call"])
+        enclosing = enclosing_modules(match["call"])
         current = ".".join(enclosing) if enclosing else None
         keywords = _keywords(args)
         targets: list[str] = []
@@ -100,22 +102,26 @@ def scan(tree: ts.Tree, rel: str, module: str | None, patterns: Sequence[str]) -
             left, right = first.child_by_field_name("left"), first.child_by_field_name("right")
             if left is not None and right is not None and right.type == "tuple":
                 base = _expand(compact(left), bindings, current)
-                targets.extend(f"{base}.{compact(item)}" for item in right.named_children if item.type == "alias")
+                targets.extend(f"{base}.{compact(item)}" for item in right.named_children
+                               if item.type == "alias")
             else:
                 targets.append(_expand(compact(first), bindings, current))
         for target in targets:
             names: list[str] = []
             if name == "alias":
                 as_node = keywords.get("as")
-                bound = compact(as_node) if as_node is not None and len(targets) == 1 else target.rsplit(".", 1)[-1]
+                single = as_node is not None and len(targets) == 1
+                bound = compact(as_node) if single else target.rsplit(".", 1)[-1]
                 names = [bound]
                 bindings[bound] = target
             elif name == "import" and "only" in keywords:
                 names = [text(k).rstrip(": ").strip() for k in _only_keys(keywords["only"])]
             out.imports.append(import_item(rel, line(match["call"]), target, names, name))
     for match in matches("elixir", _REMOTE_QUERY, tree.root_node):
-        left = compact(match["left"])
-        callee = f"{left if left.startswith(':') else _expand(left, bindings, None)}.{text(match['right'])}"
+        module = compact(match["left"])
+        if not module.startswith(":"):
+            module = _expand(module, bindings, None)
+        callee = f"{module}.{text(match['right'])}"
         pattern = match_pattern(callee, patterns)
         if pattern is not None:
             out.calls.append(call_item(rel, line(match["call"]), callee, pattern))

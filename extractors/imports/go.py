@@ -63,20 +63,37 @@ def package_name(path: str) -> str:
     return parts[-1] if parts else path
 
 
+def _binding(spec: ts.Node, path: str) -> tuple[str, str]:
+    """(name the file uses, package name) for one import spec."""
+    own = package_name(path)
+    alias = spec.child_by_field_name("name")
+    return (text(alias) if alias is not None and text(alias) not in ("_", ".") else own), own
+
+
+def import_bindings(tree: ts.Tree) -> dict[str, str]:
+    """Name used in the file -> package name, for every import of the file."""
+    out: dict[str, str] = {}
+    for spec in captures("go", _QUERY, tree.root_node).get("spec", []):
+        path = text(spec.child_by_field_name("path")).strip("\"`")
+        if path:
+            local, own = _binding(spec, path)
+            out[local] = own
+    return out
+
+
 def scan(tree: ts.Tree, rel: str, module: str | None, patterns: Sequence[str]) -> Scan:
     found = captures("go", _QUERY, tree.root_node)
     out = Scan(module=module)
     bindings: dict[str, str] = {}
     for spec in found.get("spec", []):
-        path_node = spec.child_by_field_name("path")
-        path = text(path_node).strip("\"`")
+        path = text(spec.child_by_field_name("path")).strip("\"`")
         if not path:
             continue
         alias = spec.child_by_field_name("name")
         names = [text(alias)] if alias is not None else []
         out.imports.append(import_item(rel, line(spec), path, names, "import"))
-        own = package_name(path)
-        bindings[text(alias) if alias is not None and text(alias) not in ("_", ".") else own] = own
+        local, own = _binding(spec, path)
+        bindings[local] = own
     for match in matches("go", _CALLS, tree.root_node):
         pkg, fn = match["pkg"], match["fn"]
         local = text(pkg)

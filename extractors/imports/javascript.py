@@ -134,7 +134,8 @@ def scan(tree: ts.Tree, rel: str, module: str | None, patterns: Sequence[str], g
         spec = _specifier(source) if source is not None else ""
         target = resolve(rel, spec)
         if target:
-            out.imports.append(import_item(rel, line(node), target, _export_names(node), "export", kind=_kind(spec)))
+            out.imports.append(import_item(rel, line(node), target, _export_names(node), "export",
+                                           kind=_kind(spec)))
     pending: list[tuple[ts.Node, str]] = []
     for match in matches(grammar, _CALLS, tree.root_node):
         callee, arguments = match["callee"], match["args"]
@@ -148,9 +149,9 @@ def scan(tree: ts.Tree, rel: str, module: str | None, patterns: Sequence[str], g
                                            "dynamic_import" if is_import else "require", kind=_kind(spec)))
             declarator = callee.parent.parent if callee.parent is not None else None
             if is_require and declarator is not None and declarator.type == "variable_declarator":
-                name = declarator.child_by_field_name("name")
-                if name is not None and name.type == "identifier":
-                    bindings[text(name)] = target
+                bound = declarator.child_by_field_name("name")
+                if bound is not None and bound.type == "identifier":
+                    bindings[text(bound)] = target
             continue
         callee_text = compact(callee)
         if _PLAIN_CALLEE.fullmatch(callee_text):

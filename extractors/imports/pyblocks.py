@@ -15,6 +15,7 @@ import bisect
 import itertools
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 # Comments and string literals (triple-quoted first), to tell code from text.
 _STRING_OR_COMMENT = re.compile(
@@ -26,8 +27,18 @@ _STRING_OR_COMMENT = re.compile(
     re.DOTALL,
 )
 ASYNC_DEF = re.compile(r"^[ \t]*async[ \t]+def\b", re.MULTILINE)
+# A quick test for files that may define async functions (a literal prefix makes it fast).
+MAY_HAVE_ASYNC_DEF = re.compile(r"async[ \t]+def\b")
 # Lines at the left margin that continue the statement above rather than start one.
-_CONTINUATIONS = ("else", "elif", "except", "finally")
+_CONTINUATIONS = frozenset({"else", "elif", "except", "finally"})
+# A line that starts at the left margin with code (its first word, or "@" for a decorator).
+_MARGIN_CODE = re.compile(r"^(@|[^\s#)\]}@][^\s:(]*)", re.MULTILINE)
+
+
+@lru_cache(maxsize=64)
+def _dedent(width: int) -> re.Pattern[str]:
+    """A line of code indented by at most ``width`` (so not inside a block opened at ``width``)."""
+    return re.compile(r"^[ \t]{0,WIDTH}[^\s#)\]}]".replace("WIDTH", str(width)), re.MULTILINE)
 
 
 class BlockError(Exception):
@@ -101,14 +112,13 @@ class Source:
             width = len(head) - len(head.lstrip())
             if self.in_string(self.offsets[first] + width):
                 continue
-            last = first
-            for index in range(first + 1, len(self.lines)):
-                indent = self.code_indent(index)
-                if indent is not None and indent <= width:
+            end = len(self.lines)
+            after = self.offsets[first + 1] if first + 1 < end else len(self.text)
+            for candidate in _dedent(width).finditer(self.text, after):
+                if not self.in_string(candidate.end() - 1):
+                    end = self.line_index(candidate.start())
                     break
-                if self.lines[index].strip():
-                    last = index
-            body, offset = self.parse(first, last, width)
+            body, offset = self.parse(first, end - 1, width)
             if not body or not isinstance(body[0], ast.AsyncFunctionDef):
                 raise BlockError("not an async function")
             yield body[0], offset
@@ -117,17 +127,14 @@ class Source:
         """The top-level statements that contain the given (0-based) lines, each parsed once."""
         starts: list[int] = []
         previous_decorator = False
-        for index in range(len(self.lines)):
-            indent = self.code_indent(index)
-            if indent != 0:
+        for match in _MARGIN_CODE.finditer(self.text):
+            if self.in_string(match.start()):
                 continue
-            body = self.lines[index]
-            word = body.split(None, 1)[0].rstrip(":") if body.strip() else ""
-            if word in _CONTINUATIONS or previous_decorator:
-                previous_decorator = body.startswith("@")
-                continue
-            previous_decorator = body.startswith("@")
-            starts.append(index)
+            word = match.group(1)
+            is_decorator = word.startswith("@")
+            if word not in _CONTINUATIONS and not previous_decorator:
+                starts.append(self.line_index(match.start()))
+            previous_decorator = is_decorator
         wanted = sorted({starts[bisect.bisect_right(starts, i) - 1] for i in line_indexes
                          if starts and starts[0] <= i})
         for first in wanted:

@@ -45,9 +45,10 @@ def crates(ctx: ExtractContext, files: Sequence[str]) -> tuple[dict[str, str], l
             problems.append(problem(rel, f"invalid Cargo.toml: {exc}", line=getattr(exc, "lineno", None),
                                     code="syntax"))
             continue
-        lib = manifest.get("lib") if isinstance(manifest.get("lib"), dict) else {}
-        package = manifest.get("package") if isinstance(manifest.get("package"), dict) else {}
-        name = lib.get("name") or package.get("name")
+        lib = manifest.get("lib")
+        package = manifest.get("package")
+        name = (lib.get("name") if isinstance(lib, dict) else None) or (
+            package.get("name") if isinstance(package, dict) else None)
         if isinstance(name, str):
             out[rel[: -len("Cargo.toml")]] = name.replace("-", "_")
     return out, problems
@@ -100,13 +101,13 @@ def use_leaves(node: ts.Node, prefix: str = "") -> Iterator[tuple[str, str]]:
     if kind in _SKIP:
         return
     if kind == "use_as_clause":
-        yield _join(prefix, compact(node.child_by_field_name("path"))), text(node.child_by_field_name("alias"))
+        alias = text(node.child_by_field_name("alias"))
+        yield _join(prefix, compact(node.child_by_field_name("path"))), alias
     elif kind == "use_wildcard":
         inner = [c for c in node.named_children if c.type not in _SKIP]
         yield _join(prefix, compact(inner[0]) if inner else ""), "*"
     elif kind == "scoped_use_list":
-        path = node.child_by_field_name("path")
-        nested = _join(prefix, compact(path) if path is not None else "")
+        nested = _join(prefix, compact(node.child_by_field_name("path")))
         items = node.child_by_field_name("list")
         for child in items.named_children if items is not None else []:
             yield from use_leaves(child, nested)
@@ -116,8 +117,18 @@ def use_leaves(node: ts.Node, prefix: str = "") -> Iterator[tuple[str, str]]:
     elif kind == "self" and prefix:
         yield prefix, prefix.rsplit("::", 1)[-1]
     else:
-        path = _join(prefix, compact(node))
-        yield path, path.rsplit("::", 1)[-1]
+        full = _join(prefix, compact(node))
+        yield full, full.rsplit("::", 1)[-1]
+
+
+def use_bindings(tree: ts.Tree, module: str | None = None) -> dict[str, str]:
+    """Local name -> path for every name a ``use`` declaration of the file binds."""
+    out: dict[str, str] = {}
+    for node in captures("rust", "(use_declaration argument: (_) @use)", tree.root_node).get("use", []):
+        for path, bound in use_leaves(node):
+            if bound not in ("*", "_", "self"):
+                out[bound] = resolve(path, module)
+    return out
 
 
 def resolve_call(name: str, bindings: Mapping[str, str]) -> str:

@@ -36,8 +36,14 @@ REGEX_FILTERS = {
     "exclude_secrets": "detect_secrets.filters.regex.should_exclude_secret",
 }
 _KNOWN_OPTIONS = {
-    "baseline", "baseline_mode", "use_baseline_settings", "disable_plugins", "base64_limit", "hex_limit",
-    "keyword_exclude", *REGEX_FILTERS,
+    "baseline",
+    "baseline_mode",
+    "use_baseline_settings",
+    "disable_plugins",
+    "base64_limit",
+    "hex_limit",
+    "keyword_exclude",
+    *REGEX_FILTERS,
 }
 
 
@@ -90,7 +96,8 @@ def _check_options(options: dict[str, Any]) -> None:
 def _known_plugins() -> list[str]:
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 
-    return sorted(cls.__name__ for cls in get_mapping_from_secret_type_to_class().values())
+    classes: dict[str, Any] = get_mapping_from_secret_type_to_class()
+    return sorted(cls.__name__ for cls in classes.values())
 
 
 def _default_filters() -> list[dict[str, Any]]:
@@ -128,10 +135,14 @@ def _settings(options: dict[str, Any], base: Any, known: list[str]) -> dict[str,
 
     disabled = set(options.get("disable_plugins", []))
     for name in sorted(disabled - set(known)):
-        raise _option_error("disable_plugins", f"unknown detect-secrets plugin {name!r}; choose from {', '.join(known)}")
+        raise _option_error(
+            "disable_plugins", f"unknown detect-secrets plugin {name!r}; choose from {', '.join(known)}"
+        )
     plugins = [p for p in plugins if p["name"] not in disabled]
-    limits = {"Base64HighEntropyString": _limit(options, "base64_limit"),
-              "HexHighEntropyString": _limit(options, "hex_limit")}
+    limits = {
+        "Base64HighEntropyString": _limit(options, "base64_limit"),
+        "HexHighEntropyString": _limit(options, "hex_limit"),
+    }
     for plugin in plugins:
         if limits.get(plugin["name"]) is not None:
             plugin["limit"] = limits[plugin["name"]]
@@ -151,7 +162,9 @@ def _settings(options: dict[str, Any], base: Any, known: list[str]) -> dict[str,
     return {"plugins_used": plugins, "filters_used": filters}
 
 
-def _load_baseline(ctx: ExtractContext, rel: str | None, explicit: bool, known: list[str]) -> tuple[Any, list[dict[str, Any]]]:
+def _load_baseline(
+    ctx: ExtractContext, rel: str | None, explicit: bool, known: list[str]
+) -> tuple[Any, list[dict[str, Any]]]:
     from extractors.base import read_source
     from extractors.secrets import baseline
 
@@ -202,16 +215,18 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
             in_baseline = key in entries
             if in_baseline and mode == "filter":
                 continue
-            findings.append({
-                "rule": f.type,
-                "plugin": f.plugin,
-                "file": f.file,
-                "line": f.line,
-                "fingerprint": f.hashed_secret,
-                "is_verified": False,
-                "in_baseline": in_baseline,
-                "is_secret": entries.get(key),
-            })
+            findings.append(
+                {
+                    "rule": f.type,
+                    "plugin": f.plugin,
+                    "file": f.file,
+                    "line": f.line,
+                    "fingerprint": f.hashed_secret,
+                    "is_verified": False,
+                    "in_baseline": in_baseline,
+                    "is_secret": entries.get(key),
+                }
+            )
     findings.sort(key=lambda x: (x["file"], x["line"], x["rule"], x["fingerprint"]))
     in_base = sum(1 for f in findings if f["in_baseline"])
     return document(
@@ -225,7 +240,11 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
             "settings_from_baseline": bool(base is not None and options.get("use_baseline_settings", True)),
         },
         findings=findings,
-        totals={"files_scanned": scanned, "findings": len(findings), "in_baseline": in_base,
-                "new": len(findings) - in_base},
+        totals={
+            "files_scanned": scanned,
+            "findings": len(findings),
+            "in_baseline": in_base,
+            "new": len(findings) - in_base,
+        },
         problems=problems,
     )

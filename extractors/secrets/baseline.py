@@ -82,7 +82,10 @@ def parse(rel: str, text: str, known_plugins: set[str]) -> tuple[Baseline | None
                 and isinstance(item.get("type"), str)
                 and isinstance(item.get("hashed_secret"), str)
             ):
-                bad(f"baseline entry for {filename!r} needs string 'type' and 'hashed_secret'", needle=filename)
+                bad(
+                    f"baseline entry for {filename!r} needs string 'type' and 'hashed_secret'",
+                    needle=filename,
+                )
                 continue
             is_secret = item.get("is_secret")
             key = (normalise_path(str(filename)), item["type"], item["hashed_secret"])
@@ -106,8 +109,10 @@ def _plugins(value: Any, known: set[str], bad: Any) -> list[dict[str, Any]]:
             continue
         name = entry["name"]
         if "path" in entry:
-            bad(f"custom plugin {name!r} loaded from {entry['path']!r} is refused (it would run repository code)",
-                needle=entry["path"])
+            bad(
+                f"custom plugin {name!r} from {entry['path']!r} is refused (it would run repository code)",
+                needle=entry["path"],
+            )
             continue
         if name not in known:
             bad(f"unknown detect-secrets plugin {name!r} in baseline; skipped", needle=name)

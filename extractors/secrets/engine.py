@@ -17,7 +17,7 @@ import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from detect_secrets.core import scan as ds_scan
 from detect_secrets.core.potential_secret import PotentialSecret
@@ -26,6 +26,7 @@ from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin
 from detect_secrets.plugins.keyword import KeywordDetector
 from detect_secrets.settings import get_filters, get_plugins, get_settings, transient_settings
 from detect_secrets.transformers import get_transformed_file
+from detect_secrets.types import NamedIO
 from detect_secrets.util.code_snippet import get_code_snippet
 
 from extractors.base import ExtractContext, read_source
@@ -56,11 +57,15 @@ class Batch:
 
 
 class _NamedText(io.StringIO):
-    """What detect-secrets' transformers expect of a file: text with a ``name``."""
+    """What detect-secrets' transformers expect of a file (``NamedIO``): text with a ``name``."""
 
     def __init__(self, text: str, name: str) -> None:
         super().__init__(text)
         self.name = name
+
+
+def _named(text: str, name: str) -> NamedIO:
+    return cast(NamedIO, _NamedText(text, name))
 
 
 class Gates:
@@ -73,7 +78,8 @@ class Gates:
         for plugin in get_plugins():
             name = type(plugin).__name__
             if isinstance(plugin, HighEntropyStringsPlugin):
-                gate = prefilter.entropy_gate(plugin.charset, plugin.entropy_limit, plugin.calculate_shannon_entropy)
+                entropy = plugin.calculate_shannon_entropy
+                gate = prefilter.entropy_gate(plugin.charset, plugin.entropy_limit, entropy)
                 self.common.append(prefilter.PluginGate(name, [gate]))
             elif isinstance(plugin, KeywordDetector):
                 self.keyword = True
@@ -129,7 +135,7 @@ def scan_text(filename: str, text: str, gates: Gates) -> list[PotentialSecret]:
     """detect-secrets' ``scan_file`` on text already read: plain (or transformed) lines first,
     the eager transformers only when that found nothing."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    handle = _NamedText(text, filename)
+    handle = _named(text, filename)
     lines = get_transformed_file(handle) or handle.readlines()
     found = _scan_lines(filename, lines, gates)
     if found:
@@ -177,7 +183,7 @@ def _dedupe(rel: str, secrets: Sequence[PotentialSecret]) -> Iterator[RawFinding
     """One finding per (type, secret) per file, at its first line: detect-secrets' identity."""
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 
-    classes = get_mapping_from_secret_type_to_class()
+    classes: dict[str, Any] = get_mapping_from_secret_type_to_class()
     seen: set[tuple[str, str]] = set()
     for secret in sorted(secrets, key=lambda s: s.line_number):
         key = (secret.type, secret.secret_hash)

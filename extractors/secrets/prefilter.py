@@ -19,24 +19,28 @@ out is a secret missed. It is built from each plugin's own regular expressions:
 from __future__ import annotations
 
 import bisect
+import importlib
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-try:  # Python 3.11+: the parser moved; the old name warns on import.
-    from re import _constants as sre_constants  # type: ignore[attr-defined]
-    from re import _parser as sre_parse  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - older interpreters
-    import sre_constants  # type: ignore[no-redef]
-    import sre_parse  # type: ignore[no-redef]
+# The regex parse tree: Python 3.11's home for the old (deprecated) sre_parse / sre_compile.
+sre_parse: Any = importlib.import_module("re._parser")
+sre_compile: Any = importlib.import_module("re._compiler")
+sre_constants: Any = importlib.import_module("re._constants")
 
 # Cross products of literal alternatives grow fast; beyond this the run is cut.
 _MAX_ALTERNATIVES = 64
 # Small character classes ([\'"], [MNO]) still count as literal alternatives.
 _MAX_CLASS_CHARS = 8
 _MIN_LITERAL = 2
+_REPEATS = (
+    sre_constants.MAX_REPEAT,
+    sre_constants.MIN_REPEAT,
+    getattr(sre_constants, "POSSESSIVE_REPEAT", None),
+)
 
 
 @dataclass
@@ -159,7 +163,7 @@ def _required_item(op: Any, av: Any) -> set[str] | None:
                 return None
             out |= req
         return out
-    if op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, getattr(sre_constants, "POSSESSIVE_REPEAT", None)):
+    if op in _REPEATS:
         low, _high, inner = av
         return _required(inner) if low >= 1 else None
     if op is getattr(sre_constants, "ATOMIC_GROUP", None):
@@ -200,12 +204,11 @@ def whole_text_pattern(pattern: re.Pattern[str]) -> re.Pattern[str]:
     """
     flags = pattern.flags | re.MULTILINE
     try:
-        from re import _compiler as sre_compile  # type: ignore[attr-defined]
-
         parsed = sre_parse.parse(pattern.pattern, flags)
         _strip_leading_assertions(parsed.data)
         if parsed.data:
-            return sre_compile.compile(parsed, flags)  # type: ignore[no-any-return]
+            compiled: re.Pattern[str] = sre_compile.compile(parsed, flags)
+            return compiled
     except Exception:
         pass
     return re.compile(pattern.pattern, flags)
@@ -216,8 +219,9 @@ def gate_for_patterns(patterns: Iterable[re.Pattern[str]]) -> list[PatternGate]:
     for pat in patterns:
         lits = required_literals(pat)
         whole = None if lits else whole_text_pattern(pat)
-        gates.append(PatternGate(confirm=_searcher(pat), literals=lits, casefold=_is_ignorecase(pat),
-                                 whole_text=whole))
+        gates.append(
+            PatternGate(confirm=_searcher(pat), literals=lits, casefold=_is_ignorecase(pat), whole_text=whole)
+        )
     return gates
 
 
@@ -231,8 +235,8 @@ def entropy_gate(charset: str, limit: float, entropy: Callable[[str], float]) ->
     confirmed when one of its quoted strings does (``entropy`` is the plugin's own measure)."""
     minimum = max(1, math.floor(2**limit) + 1)
     chars = re.escape(charset)
-    whole = re.compile(r"([\'\"])[{}]{{{},}}\1".format(chars, minimum))
-    quoted = re.compile(r"([\'\"])([{}]+)(\1)".format(chars))
+    whole = re.compile(rf"([\'\"])[{chars}]{{{minimum},}}\1")
+    quoted = re.compile(rf"([\'\"])([{chars}]+)(\1)")
 
     def confirm(line: str) -> bool:
         return any(entropy(m[1]) > limit for m in quoted.findall(line))
@@ -247,12 +251,17 @@ class LineIndex:
         self.lines = [line.rstrip() for line in lines]
         self.text = "\n".join(self.lines)
         self.starts = _starts(self.lines)
-        self._folded: tuple[str, list[int], list[str]] | None = None
+        self._folded: tuple[str, list[int]] | None = None
 
-    def folded(self) -> tuple[str, list[int], list[str]]:
+    def folded(self) -> tuple[str, list[int]]:
+        """The case-folded text and its line offsets (the same offsets unless folding grew a line)."""
         if self._folded is None:
-            lines = [line.casefold() for line in self.lines]
-            self._folded = ("\n".join(lines), _starts(lines), lines)
+            text = self.text.casefold()
+            if len(text) == len(self.text):
+                self._folded = (text, self.starts)
+            else:
+                lines = [line.casefold() for line in self.lines]
+                self._folded = ("\n".join(lines), _starts(lines))
         return self._folded
 
 
@@ -308,7 +317,7 @@ def candidate_lines(index: LineIndex, plugins: Sequence[PluginGate]) -> list[int
                 if cached is None:
                     cached = literal_hits[key] = set()
                     if gate.casefold:
-                        text, starts, _ = index.folded()
+                        text, starts = index.folded()
                     else:
                         text, starts = index.text, index.starts
                     for lit in gate.literals:

@@ -78,8 +78,10 @@ def plan_check(findings: list[Finding], renderer: Renderer, settings: BotSetting
     return CheckPlan(conclusion, output, digest)
 
 
-def publish_check_run(port: GitHubPort, sha: str, plan: CheckPlan, name: str, details_url: str | None) -> str:
-    existing = port.find_check_run(sha, name)
+def publish_check_run(
+    port: GitHubPort, sha: str, plan: CheckPlan, name: str, details_url: str | None, look_up: bool = True
+) -> str:
+    existing = port.find_check_run(sha, name) if look_up else None
     parts = batches(plan.output.annotations)
     first, rest = plan.batched()[0], plan.batched()[1:]
     if existing is not None and existing.status == "completed":
@@ -98,7 +100,9 @@ def publish_check_run(port: GitHubPort, sha: str, plan: CheckPlan, name: str, de
     return f"check run created ({len(plan.output.annotations)} annotations in {len(parts)} requests)"
 
 
-def publish_status(port: GitHubPort, sha: str, plan: CheckPlan, name: str, target_url: str | None) -> str:
+def publish_status(
+    port: GitHubPort, sha: str, plan: CheckPlan, name: str, target_url: str | None, look_up: bool = True
+) -> str:
     state = "failure" if plan.conclusion == "failure" else "success"
     status = CommitStatus(
         context=name,
@@ -106,7 +110,7 @@ def publish_status(port: GitHubPort, sha: str, plan: CheckPlan, name: str, targe
         description=clip(f"Sentinel: {plan.output.title}", STATUS_DESCRIPTION_LIMIT),
         target_url=target_url,
     )
-    current = port.get_status(sha, name)
+    current = port.get_status(sha, name) if look_up else None
     if current is not None and (current.state, current.description) == (status.state, status.description):
         return "commit status unchanged"
     port.create_status(sha, status)
@@ -114,17 +118,26 @@ def publish_status(port: GitHubPort, sha: str, plan: CheckPlan, name: str, targe
 
 
 def publish(
-    port: GitHubPort, sha: str, plan: CheckPlan, settings: BotSettings, details_url: str | None
+    port: GitHubPort,
+    sha: str,
+    plan: CheckPlan,
+    settings: BotSettings,
+    details_url: str | None,
+    look_up: bool = True,
 ) -> str:
+    """Check run (or commit status) for ``sha``.
+
+    ``look_up=False`` skips reading the existing run: the caller knows none of ours can exist
+    (the bot posts the sticky comment before the check run, and there was no comment).
+    """
     if settings.check == "off":
         return "check disabled"
+    name = settings.check_name
     if settings.check == "status":
-        return publish_status(port, sha, plan, settings.check_name, details_url)
+        return publish_status(port, sha, plan, name, details_url, look_up)
     try:
-        return publish_check_run(port, sha, plan, settings.check_name, details_url)
+        return publish_check_run(port, sha, plan, name, details_url, look_up)
     except (PermissionDenied, NotFound):
         if settings.check == "check_run":
             raise
-    return (
-        publish_status(port, sha, plan, settings.check_name, details_url) + " (no permission for check runs)"
-    )
+    return publish_status(port, sha, plan, name, details_url, look_up) + " (no permission for check runs)"

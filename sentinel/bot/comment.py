@@ -10,6 +10,7 @@ that never had findings gets no comment at all.
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 
 from sentinel.bot.github_port import Comment, GitHubPort, NotFound
 from sentinel.bot.render import body_digest
@@ -24,8 +25,16 @@ def is_ours(comment: Comment, marker: str) -> bool:
     )
 
 
-def upsert_comment(port: GitHubPort, number: int, body: str, clean: bool, settings: BotSettings) -> str:
-    """Create, edit, delete or leave the sticky comment; returns what it did."""
+@dataclass(frozen=True)
+class CommentResult:
+    action: str
+    existed: bool  # a sticky comment was there before this run
+
+
+def upsert_comment(
+    port: GitHubPort, number: int, body: str, clean: bool, settings: BotSettings
+) -> CommentResult:
+    """Create, edit, delete or leave the sticky comment."""
     ours = [c for c in port.list_comments(number) if is_ours(c, settings.marker)]
     keep = ours[0] if ours else None
     for extra in ours[1:]:
@@ -33,16 +42,16 @@ def upsert_comment(port: GitHubPort, number: int, body: str, clean: bool, settin
             port.delete_comment(extra.id)
         except NotFound:
             continue
-    if clean and keep is None:
-        return "no comment (no findings)"
-    if clean and keep is not None and settings.on_clean == "delete":
+    if keep is None:
+        if clean:
+            return CommentResult("no comment (no findings)", False)
+        port.create_comment(number, body)
+        return CommentResult("comment created", False)
+    if clean and settings.on_clean == "delete":
         with contextlib.suppress(NotFound):
             port.delete_comment(keep.id)
-        return "comment deleted (no findings)"
-    if keep is None:
-        port.create_comment(number, body)
-        return "comment created"
+        return CommentResult("comment deleted (no findings)", True)
     if body_digest(keep.body) == body_digest(body) and body_digest(body) is not None:
-        return "comment unchanged"
+        return CommentResult("comment unchanged", True)
     port.update_comment(keep.id, body)
-    return "comment updated"
+    return CommentResult("comment updated", True)

@@ -34,7 +34,8 @@ class Verdict:
         out = [self.headline()]
         for f in self.blocking:
             where = f"{f.location}: " if f.location else ""
-            out.append(f"  {where}[{f.rule}] {f.message}")
+            # one line each: in Actions a line starting with "::" would be a workflow command
+            out.append(f"  {where}[{f.rule}] {' '.join(f.message.split())}")
         return out
 
 

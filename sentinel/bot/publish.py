@@ -16,7 +16,7 @@ from sentinel.bot.comment import upsert_comment
 from sentinel.bot.findings import Finding
 from sentinel.bot.github_port import ApiError, GitHubPort, PermissionDenied, PullRequest, RateLimited
 from sentinel.bot.labels import desired_labels, sync_labels
-from sentinel.bot.render import Renderer
+from sentinel.bot.render import Renderer, one_line
 from sentinel.bot.settings import BotSettings
 
 
@@ -58,22 +58,30 @@ def post(
     settings: BotSettings,
     details_url: str | None,
 ) -> Outcome:
-    """Check run first (it is what branch protection reads), then the comment, then labels."""
+    """Comment, then check run, then labels; each step's failure is recorded, not raised.
+
+    The comment goes first because it anchors the bot's state: a pull request without our
+    comment has never had findings posted, so when there are findings now, no check run of
+    ours can exist for this commit either and the bot skips looking for one.
+    """
     outcome = Outcome()
-    steps = (
-        ("check", lambda: checks.publish(port, sha, feedback.check, settings, details_url)),
-        ("comment", lambda: upsert_comment(port, pull.number, feedback.comment, feedback.clean, settings)),
-        (
-            "labels",
-            lambda: (
-                "labels "
-                + sync_labels(
-                    port, pull.number, list(pull.labels), feedback.labels, settings.labels
-                ).describe()
-            ),
-        ),
-    )
-    for name, step in steps:
+    had_comment: bool | None = None
+
+    def comment() -> str:
+        nonlocal had_comment
+        result = upsert_comment(port, pull.number, feedback.comment, feedback.clean, settings)
+        had_comment = result.existed
+        return result.action
+
+    def check() -> str:
+        look_up = had_comment is not False or feedback.clean
+        return checks.publish(port, sha, feedback.check, settings, details_url, look_up)
+
+    def labels() -> str:
+        plan = sync_labels(port, pull.number, list(pull.labels), feedback.labels, settings.labels)
+        return "labels " + plan.describe()
+
+    for name, step in (("comment", comment), ("check", check), ("labels", labels)):
         try:
             outcome.actions.append(step())
         except PermissionDenied as exc:
@@ -109,7 +117,7 @@ def dry_run_text(feedback: Feedback, settings: BotSettings) -> str:
     lines.append(check.output.summary.rstrip("\n"))
     lines.append("=== annotations ===")
     for a in check.output.annotations:
-        lines.append(f"{a.path}:{a.start_line}: {a.annotation_level}: [{a.title}] {a.message}")
+        lines.append(f"{a.path}:{a.start_line}: {a.annotation_level}: [{a.title}] {one_line(a.message)}")
     if not check.output.annotations:
         lines.append("(none)")
     return "\n".join(lines) + "\n"

@@ -33,10 +33,15 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
 
 
+def one_line(text: Any) -> str:
+    return " ".join(str(text).split())
+
+
 def md(text: Any) -> str:
-    """Inline Markdown from untrusted text: one line, no raw HTML, no @-mentions."""
-    value = " ".join(str(text).split())
+    """Inline Markdown from untrusted text: one line, no raw HTML, no links or images, no @-mentions."""
+    value = one_line(text)
     value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    value = value.replace("[", "\\[").replace("]", "\\]")
     return _MENTION.sub("@\u200b", value)
 
 
@@ -181,19 +186,19 @@ class Renderer:
             "check_name": self.settings.check_name,
         }
 
-    def _comment(self, template: str, findings: list[Finding], report_url: str | None, limit: int) -> str:
-        return fit(
-            lambda shown, extra: self._render(template, **self._values(findings, shown, report_url), **extra),
+    def _comment(self, template: str, findings: list[Finding], limit: int) -> tuple[str, str]:
+        return fit_stable(
+            lambda shown, extra, url: self._render(template, **self._values(findings, shown, url), **extra),
             len(findings),
             limit,
+            self.report_url,
         )
 
     def comment(self, findings: list[Finding]) -> str:
         """The sticky comment (or the all-clear when ``findings`` is empty), within the limit."""
         template = "comment.md.j2" if findings else "all_clear.md.j2"
         limit = self.settings.max_comment_chars - len(digest_tag("0" * 16))
-        stable = self._comment(template, findings, None, limit)
-        body = self._comment(template, findings, self.report_url, limit) if self.report_url else stable
+        body, stable = self._comment(template, findings, limit)
         return body + digest_tag(_hash(stable))
 
     def all_clear(self) -> str:
@@ -205,14 +210,12 @@ class Renderer:
             return "All clear"
         return f"{t.blocking} blocking, {t.warnings} warning{'s' if t.warnings != 1 else ''}"
 
-    def _summary(
-        self, findings: list[Finding], not_annotated: int, report_url: str | None, limit: int
-    ) -> str:
+    def _summary(self, findings: list[Finding], not_annotated: int, limit: int) -> tuple[str, str]:
         unlocated = [f for f in findings if not f.file]
-        return fit(
-            lambda shown, extra: self._render(
+        return fit_stable(
+            lambda shown, extra, url: self._render(
                 "check_summary.md.j2",
-                **self._values(unlocated, shown, report_url),
+                **self._values(unlocated, shown, url),
                 all_totals=totals(findings),
                 all_rows=summarize(findings),
                 not_annotated=not_annotated,
@@ -220,6 +223,7 @@ class Renderer:
             ),
             len(unlocated),
             limit,
+            self.report_url,
         )
 
     def check_output(
@@ -234,10 +238,7 @@ class Renderer:
         conclusion = "failure" if any(f.blocking for f in findings) else "success"
         limit = CHECK_SUMMARY_LIMIT - len(digest_tag("0" * 33))
         not_annotated = annotatable - len(annotations)
-        stable = self._summary(findings, not_annotated, None, limit)
-        summary = (
-            self._summary(findings, not_annotated, self.report_url, limit) if self.report_url else stable
-        )
+        summary, stable = self._summary(findings, not_annotated, limit)
         annotations_hash = _hash(json.dumps([a.to_api() for a in annotations], sort_keys=True))
         value = f"{_hash(title, conclusion, stable)}:{annotations_hash}"
         return CheckOutput(title, summary + digest_tag(value), list(annotations)), value
@@ -248,25 +249,44 @@ def totals(findings: list[Finding]) -> Totals:
     return Totals(blocking, len(findings) - blocking)
 
 
-def fit(render: Callable[[int, dict[str, Any]], str], count: int, limit: int) -> str:
+def fit(render: Callable[[int, dict[str, Any]], str], count: int, limit: int) -> tuple[str, int]:
     """Render with as many of the first ``count`` findings as fit in ``limit`` characters.
 
-    Binary search on the number shown (a body grows with every finding); if even the body
-    without findings is too long (a custom template), it is cut with a notice.
+    Returns the body and how many findings it shows. Binary search on the number shown (a
+    body grows with every finding); if even the body without findings is too long (a custom
+    template), it is cut with a notice.
     """
     full = render(count, {"truncated": False})
     if len(full) <= limit:
-        return full
+        return full, count
     low, high = 0, count - 1
-    best: str | None = None
+    best: tuple[str, int] | None = None
     while low <= high:
         middle = (low + high) // 2
         body = render(middle, {"truncated": True})
         if len(body) <= limit:
-            best, low = body, middle + 1
+            best, low = (body, middle), middle + 1
         else:
             high = middle - 1
     if best is not None:
         return best
     notice = "\n\n… (truncated: the body exceeded GitHub's limit)\n"
-    return render(0, {"truncated": True})[: limit - len(notice)] + notice
+    return render(0, {"truncated": True})[: limit - len(notice)] + notice, 0
+
+
+def fit_stable(
+    render: Callable[[int, dict[str, Any], str | None], str], count: int, limit: int, report_url: str | None
+) -> tuple[str, str]:
+    """(body with the report link, the same body without it) showing the same findings.
+
+    The search runs once, on the body without the per-run link, leaving room for the link;
+    the digest of that body is what a re-run compares, so it must not depend on the run.
+    """
+    slack = 4 * (len(report_url) + 32) if report_url else 0
+    stable, shown = fit(lambda n, extra: render(n, extra, None), count, limit - slack)
+    if not report_url:
+        return stable, stable
+    body = render(shown, {"truncated": shown < count}, report_url)
+    if len(body) > limit:
+        body, _ = fit(lambda n, extra: render(n, extra, report_url), count, limit)
+    return body, stable

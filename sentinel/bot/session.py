@@ -146,13 +146,11 @@ class Session:
         else:
             sha = self.context.head_sha or self.pull.head_sha
             outcome = post(self.port, self.pull, sha, feedback, self.settings, self.context.run_url)
-        if (outcome.read_only or outcome.errors) and self.context.in_actions:
-            self.degrade(feedback, out)
-            outcome.actions.append("annotations and job summary written instead")
+        if self.context.in_actions:
+            if outcome.read_only or outcome.errors:
+                for line in fork.workflow_commands(feedback.findings):
+                    out(line)
+                outcome.actions.append("findings written as workflow annotations instead")
+            if self.context.step_summary is not None:
+                fork.write_step_summary(self.context.step_summary, feedback.comment)
         return outcome
-
-    def degrade(self, feedback: Feedback, out: Echo) -> None:
-        for line in fork.workflow_commands(feedback.findings):
-            out(line)
-        if self.context.step_summary is not None:
-            fork.write_step_summary(self.context.step_summary, feedback.comment)

@@ -96,7 +96,7 @@ class BotSettings:
     comment_id: str = ""
     on_clean: str = "all_clear"
     templates: Path | None = None
-    check_name: str = "Sentinel"
+    check_name: str = "Sentinel"  # "Sentinel (<comment_id>)" when comment_id is set
     check: str = "auto"
     labels: LabelSettings = field(default_factory=LabelSettings)
     max_annotations: int = 500
@@ -289,7 +289,7 @@ def load_settings(config: Config) -> BotSettings:
         comment_id=comment_id,
         on_clean=reader.choice("on_clean", "all_clear", ("all_clear", "delete")),
         templates=(config.root / templates) if templates else None,
-        check_name=reader.string("check_name", "Sentinel"),
+        check_name=reader.string("check_name", f"Sentinel ({comment_id})" if comment_id else "Sentinel"),
         check=reader.choice("check", "auto", ("auto", "check_run", "status", "off")),
         labels=_labels(reader.mapping("labels")),
         max_annotations=reader.integer("max_annotations", 500),

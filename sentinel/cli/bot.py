@@ -207,6 +207,3 @@ def pr_rules_command(
         _err("sentinel: no pull request in this context (use --pr, or run on a pull_request event)")
     click.echo(json.dumps(rules.to_json(found), indent=2))
     sys.exit(1 if any(r.failures for r in found) else 0)
-
-
-pr_rules_command.name = "pr-rules"

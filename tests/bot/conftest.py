@@ -35,7 +35,7 @@ def contract() -> Contract:
     if not SPEC.is_file():
         pytest.fail(
             f"GitHub's OpenAPI description is missing ({SPEC.relative_to(ROOT)}). "
-            "Run `npm ci` at the repository root: it installs @octokit/openapi as pinned in package-lock.json.",
+            "Run `npm ci` at the repository root: it installs @octokit/openapi as package-lock.json pins it.",
             pytrace=False,
         )
     return Contract(SPEC)
@@ -92,7 +92,9 @@ class Bot:
         path.write_text(json.dumps(results), encoding="utf-8")
         return path
 
-    def event(self, number: int, head_sha: str = HEAD, base_sha: str = BASE, fork: bool = False, body: str = "") -> None:
+    def event(
+        self, number: int, head_sha: str = HEAD, base_sha: str = BASE, fork: bool = False, body: str = ""
+    ) -> None:
         repo = self.server.repository
         head_repo = f"someone/{repo.split('/')[1]}" if fork else repo
         payload = {
@@ -168,7 +170,9 @@ def failure(
     return out
 
 
-def result(failures: list[dict[str, Any]] | None = None, warnings: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def result(
+    failures: list[dict[str, Any]] | None = None, warnings: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     out: dict[str, Any] = {"filename": ".sentinel/inputs/files.json", "namespace": "main", "successes": 3}
     if failures:
         out["failures"] = failures

@@ -55,7 +55,11 @@ def _errors(exc: BaseException) -> list[str]:
         for error in getattr(current, "schema_errors", None) or []:
             where = "/".join(str(p) for p in getattr(error, "absolute_path", []))
             message = str(getattr(error, "message", error))
-            out.append(f"{where or '<root>'}: {message[:300]}")
+            if len(message) > 240:
+                message = message[:100] + " … " + message[-120:]
+            keyword = getattr(error, "validator", None)
+            rule = f" [{keyword}={str(getattr(error, 'validator_value', ''))[:40]}]" if keyword else ""
+            out.append(f"{where or '<root>'}: {message}{rule}")
         current = current.__cause__ or current.__context__
     return out or [f"{type(exc).__name__}: {str(exc)[:300]}"]
 
@@ -87,7 +91,8 @@ class Contract:
         except Exception as exc:
             raise LookupError(f"{method} {path} is not an operation of GitHub's API") from exc
         operation = found.operation
-        codes = {str(code) for code in operation["responses"].keys()}
+        responses = operation["responses"]  # a SchemaPath: iterating it does not yield the keys
+        codes = {str(code) for code in responses.keys()}  # noqa: SIM118
         variables = {k: unquote(v) for k, v in found.path_result.variables.items()}
         return str(operation["operationId"]), variables, codes
 
@@ -273,7 +278,10 @@ class FakeGitHub:
                 times,
                 method=method,
                 headers={"retry-after": str(retry_after)},
-                message="You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+                message=(
+                    "You have exceeded a secondary rate limit. "
+                    "Please wait a few minutes before you try again."
+                ),
             )
         )
 
@@ -349,9 +357,17 @@ class FakeGitHub:
         self, method: str, path: str, query: dict[str, str], headers: dict[str, str], raw: bytes
     ) -> tuple[int, Json, dict[str, str]]:
         at = time.time()
-        content_type = headers.get("Content-Type", "application/json").split(";")[0].strip() or "application/json"
+        content_type = (
+            headers.get("Content-Type", "application/json").split(";")[0].strip() or "application/json"
+        )
         request = MockRequest(
-            SPEC_SERVER, method, path, args=query, headers=headers, data=raw or None, content_type=content_type
+            SPEC_SERVER,
+            method,
+            path,
+            args=query,
+            headers=headers,
+            data=raw or None,
+            content_type=content_type,
         )
         try:
             operation, params, documented = self.contract.match(method, path)
@@ -780,7 +796,11 @@ class FakeGitHub:
             "updated_at": now,
         }
         self.comments[comment["id"]] = comment
-        return 201, self._comment(comment), {"Location": f"{self.url}/repos/{self.repository}/issues/comments/{comment['id']}"}
+        return (
+            201,
+            self._comment(comment),
+            {"Location": f"{self.url}/repos/{self.repository}/issues/comments/{comment['id']}"},
+        )
 
     def _comment_for(self, params: dict[str, str]) -> dict[str, Any]:
         try:
@@ -803,23 +823,33 @@ class FakeGitHub:
         del self.comments[comment["id"]]
         return 204, None
 
-    def op_issues_list_labels_for_repo(self, params: dict[str, str], query: dict[str, str], body: Json) -> Any:
+    def op_issues_list_labels_for_repo(
+        self, params: dict[str, str], query: dict[str, str], body: Json
+    ) -> Any:
         items = [self._label(label) for label in sorted(self.labels.values(), key=lambda x: x["id"])]
         return self._page(items, query, f"/repos/{self.repository}/labels")
 
     def op_issues_create_label(self, params: dict[str, str], query: dict[str, str], body: Json) -> Any:
         name = body["name"]
         self._limit("create label", "Label", "name", LABEL_NAME_LIMIT, name)
-        self._limit("create label", "Label", "description", LABEL_DESCRIPTION_LIMIT, body.get("description") or "")
+        self._limit(
+            "create label", "Label", "description", LABEL_DESCRIPTION_LIMIT, body.get("description") or ""
+        )
         if name.lower() in self.labels:
-            raise Answer(422, "Validation Failed", [{"resource": "Label", "code": "already_exists", "field": "name"}])
+            raise Answer(
+                422, "Validation Failed", [{"resource": "Label", "code": "already_exists", "field": "name"}]
+            )
         color = (body.get("color") or "ededed").lstrip("#")
         label = self.create_label_state(name, color, body.get("description") or "")
         return 201, self._label(label)
 
-    def op_issues_list_labels_on_issue(self, params: dict[str, str], query: dict[str, str], body: Json) -> Any:
+    def op_issues_list_labels_on_issue(
+        self, params: dict[str, str], query: dict[str, str], body: Json
+    ) -> Any:
         pull = self._pull_for(params, "issue_number")
-        return self._page(self._issue_labels(pull), query, f"/repos/{self.repository}/issues/{pull.number}/labels")
+        return self._page(
+            self._issue_labels(pull), query, f"/repos/{self.repository}/issues/{pull.number}/labels"
+        )
 
     def op_issues_add_labels(self, params: dict[str, str], query: dict[str, str], body: Json) -> Any:
         pull = self._pull_for(params, "issue_number")
@@ -950,14 +980,20 @@ class FakeGitHub:
         self.statuses.setdefault(params["sha"], []).append(status)
         return 201, self._status(status)
 
-    def op_repos_get_combined_status_for_ref(self, params: dict[str, str], query: dict[str, str], body: Json) -> Any:
+    def op_repos_get_combined_status_for_ref(
+        self, params: dict[str, str], query: dict[str, str], body: Json
+    ) -> Any:
         ref = params["ref"]
         latest: dict[str, dict[str, Any]] = {}
         for status in self.statuses.get(ref, []):
             latest[status["context"].lower()] = status
         statuses = sorted(latest.values(), key=lambda s: -s["id"])
         states = {s["state"] for s in statuses}
-        state = "failure" if states & {"failure", "error"} else ("pending" if not statuses or "pending" in states else "success")
+        state = (
+            "failure"
+            if states & {"failure", "error"}
+            else ("pending" if not statuses or "pending" in states else "success")
+        )
         simple = [
             {
                 "id": s["id"],
@@ -983,7 +1019,9 @@ class FakeGitHub:
             "url": f"{self.url}/repos/{self.repository}/commits/{ref}/status",
         }
 
-    def op_repos_list_commit_statuses_for_ref(self, params: dict[str, str], query: dict[str, str], body: Json) -> Any:
+    def op_repos_list_commit_statuses_for_ref(
+        self, params: dict[str, str], query: dict[str, str], body: Json
+    ) -> Any:
         items = [self._status(s) for s in reversed(self.statuses.get(params["ref"], []))]
         return self._page(items, query, f"/repos/{self.repository}/commits/{params['ref']}/statuses")
 

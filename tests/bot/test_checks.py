@@ -9,7 +9,9 @@ from tests.bot.conftest import HEAD, Bot, failure, result
 
 
 def _findings(count: int) -> list[dict[str, object]]:
-    return [failure(f"problem {i}", "architecture.layering", f"src/m{i % 40}.py", i + 1) for i in range(count)]
+    return [
+        failure(f"problem {i}", "architecture.layering", f"src/m{i % 40}.py", i + 1) for i in range(count)
+    ]
 
 
 def _run(bot: Bot, count: int) -> None:
@@ -88,3 +90,19 @@ def test_findings_without_a_file_get_no_annotation() -> None:
     items, count = build_annotations([located, unlocated], limit=10)
     assert [(a.path, a.start_line) for a in items] == [("a.py", 4)]
     assert count == 1
+
+
+def test_a_change_outside_the_annotations_updates_the_same_check_run(bot: Bot) -> None:
+    bot.server.add_pull(7, HEAD, "b" * 40)
+    located = failure("cycle", "architecture.acyclic", "src/a.py", 2)
+    unlocated = failure("description is empty", "pr.template.empty", category="process")
+    bot.run("comment", "--results", str(bot.results([result(failures=[located, unlocated])])), "--pr", "7")
+    bot.server.reset_log()
+    bot.run("comment", "--results", str(bot.results([result(failures=[located])])), "--pr", "7")
+    (run,) = bot.server.check_runs_for(HEAD)
+    assert run["output"]["title"] == "1 blocking, 0 warnings"
+    assert len(bot.server.annotations[run["id"]]) == 1
+    assert [r.operation for r in bot.server.requests if r.operation.startswith("checks/")] == [
+        "checks/list-for-ref",
+        "checks/update",
+    ]

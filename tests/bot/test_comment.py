@@ -143,3 +143,40 @@ def test_without_a_token_comment_fails_with_exit_2_and_says_why(bot: Bot) -> Non
     outcome = bot.run("comment", "--results", str(bot.results([result()])), "--pr", "7", token=False)
     assert outcome.exit_code == 2
     assert "GITHUB_TOKEN" in outcome.stderr
+
+
+def test_a_first_run_stays_within_the_request_budget(bot: Bot) -> None:
+    bot.server.add_pull(7, HEAD, "b" * 40)
+    many = [failure(f"m{i}", "testing.x", f"src/f{i % 30}.py", i + 1) for i in range(120)]
+    bot.run("comment", "--results", str(bot.results([result(failures=many)])), "--pr", "7")
+    annotation_requests = 3
+    assert len(bot.server.requests) <= 8 + annotation_requests
+    assert bot.server.writes <= 5 + annotation_requests
+
+
+def test_a_rerun_after_a_push_posts_a_check_run_for_the_new_commit_only(bot: Bot) -> None:
+    _blocking_run(bot)
+    bot.server.pulls[7].head_sha = "e" * 40
+    bot.run(
+        "comment", "--results", str(bot.results([result(failures=[LAYERING], warnings=[SLEEP])])), "--pr", "7"
+    )
+    assert len(bot.server.check_runs_for(HEAD)) == 1
+    assert len(bot.server.check_runs_for("e" * 40)) == 1
+    assert len(bot.server.comments_on(7)) == 1
+
+
+def test_a_recheck_comment_event_posts_to_the_pull_request_it_names(bot: Bot) -> None:
+    bot.server.add_pull(9, HEAD, "b" * 40)
+    event = bot.root / "event.json"
+    event.write_text(
+        '{"action": "created", "issue": {"number": 9, "pull_request": {"url": "x"}},'
+        ' "comment": {"body": "/sentinel recheck"}}',
+        encoding="utf-8",
+    )
+    path = bot.results([result(failures=[LAYERING])])
+    outcome = bot.run(
+        "comment", "--results", str(path), GITHUB_EVENT_NAME="issue_comment", GITHUB_EVENT_PATH=str(event)
+    )
+    assert outcome.exit_code == 0, outcome.stderr
+    assert len(bot.server.comments_on(9)) == 1
+    assert len(bot.server.check_runs_for(HEAD)) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,13 +12,13 @@ from sentinel.bot.context import from_env
 from sentinel.errors import SentinelError
 
 
-def _env(tmp_path: Path, name: str, payload: dict[str, object]) -> dict[str, str]:
+def _env(tmp_path: Path, name: str, payload: dict[str, Any]) -> dict[str, str]:
     path = tmp_path / "event.json"
     path.write_text(json.dumps(payload))
     return {"GITHUB_EVENT_NAME": name, "GITHUB_EVENT_PATH": str(path), "GITHUB_REPOSITORY": "octo/widgets"}
 
 
-def _pull(head_repo: str) -> dict[str, object]:
+def _pull(head_repo: str) -> dict[str, Any]:
     return {
         "pull_request": {
             "number": 5,
@@ -59,9 +60,14 @@ def test_a_workflow_run_event_names_its_pull_request_and_commit(tmp_path: Path) 
 
 
 def test_the_run_url_and_blob_links_use_the_server_url() -> None:
-    ctx = from_env({"GITHUB_REPOSITORY": "o/r", "GITHUB_RUN_ID": "12", "GITHUB_SERVER_URL": "https://ghe.example"})
+    ctx = from_env(
+        {"GITHUB_REPOSITORY": "o/r", "GITHUB_RUN_ID": "12", "GITHUB_SERVER_URL": "https://ghe.example"}
+    )
     assert ctx.run_url == "https://ghe.example/o/r/actions/runs/12"
-    assert ctx.override(head_sha="abcdef1").blob_url("a b.py", 3) == "https://ghe.example/o/r/blob/abcdef1/a%20b.py#L3"
+    assert (
+        ctx.override(head_sha="abcdef1").blob_url("a b.py", 3)
+        == "https://ghe.example/o/r/blob/abcdef1/a%20b.py#L3"
+    )
 
 
 def test_an_invalid_repo_override_is_an_error() -> None:
@@ -72,5 +78,5 @@ def test_an_invalid_repo_override_is_an_error() -> None:
 def test_a_broken_event_payload_is_an_error_naming_the_file(tmp_path: Path) -> None:
     path = tmp_path / "event.json"
     path.write_text("{\n nope")
-    with pytest.raises(SentinelError, match="event.json:2: event payload is not JSON"):
+    with pytest.raises(SentinelError, match=r"event\.json:2: event payload is not JSON"):
         from_env({"GITHUB_EVENT_PATH": str(path)})

@@ -53,7 +53,9 @@ def _repo(git_repo: GitRepo) -> str:
     git_repo.write(".gitignore", ".sentinel/\nresults.json\n")
     git_repo.write("policy/tests_with_code.rego", POLICY)
     git_repo.write("src/app.py", "def total(xs):\n    return sum(xs)\n")
-    git_repo.write("tests/test_app.py", "from src.app import total\n\n\ndef test_total():\n    assert total([1]) == 1\n")
+    git_repo.write(
+        "tests/test_app.py", "from src.app import total\n\n\ndef test_total():\n    assert total([1]) == 1\n"
+    )
     return git_repo.commit("base")
 
 
@@ -65,7 +67,10 @@ def _check(bot: Bot, base: str) -> dict[str, object]:
 
 def test_check_comment_gate_rerun_and_fix(git_repo: GitRepo, github: FakeGitHub) -> None:
     base = _repo(git_repo)
-    git_repo.write("src/app.py", "def total(xs):\n    return sum(xs)\n\n\ndef mean(xs):\n    return total(xs) / len(xs)\n")
+    git_repo.write(
+        "src/app.py",
+        "def total(xs):\n    return sum(xs)\n\n\ndef mean(xs):\n    return total(xs) / len(xs)\n",
+    )
     head = git_repo.commit("add mean without a test")
     github.add_pull(7, head, base, labels=["enhancement"])
     bot = Bot(github, git_repo.root)
@@ -78,11 +83,11 @@ def test_check_comment_gate_rerun_and_fix(git_repo: GitRepo, github: FakeGitHub)
 
     (comment,) = github.comments_on(7)
     assert "src/app.py changed without a test change" in comment["body"]
-    assert f"/blob/{head}/src/app.py#L4" in comment["body"]
+    assert f"/blob/{head}/src/app.py#L3" in comment["body"]
     assert sorted(github.labels_on(7)) == ["enhancement", "needs-tests", "sentinel-block"]
     (run,) = github.check_runs_for(head)
     assert run["conclusion"] == "failure"
-    assert [(a["path"], a["start_line"]) for a in github.annotations[run["id"]]] == [("src/app.py", 4)]
+    assert [(a["path"], a["start_line"]) for a in github.annotations[run["id"]]] == [("src/app.py", 3)]
 
     # second run, same commit, same findings: the check runs in-process and nothing is written
     github.reset_log()
@@ -93,7 +98,9 @@ def test_check_comment_gate_rerun_and_fix(git_repo: GitRepo, github: FakeGitHub)
     assert len(github.check_runs_for(head)) == 1
 
     # third run, after the fix
-    git_repo.write("tests/test_app.py", "from src.app import mean\n\n\ndef test_mean():\n    assert mean([2]) == 2\n")
+    git_repo.write(
+        "tests/test_app.py", "from src.app import mean\n\n\ndef test_mean():\n    assert mean([2]) == 2\n"
+    )
     fixed = git_repo.commit("test mean")
     github.pulls[7].head_sha = fixed
     assert _check(bot, base)["exit"] == 0

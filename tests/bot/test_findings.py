@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,24 +12,37 @@ from sentinel.errors import SentinelError
 from sentinel.runner.results import CheckResult
 
 
-def _results(raw: list[dict[str, object]]) -> list[CheckResult]:
+def _results(raw: list[dict[str, Any]]) -> list[CheckResult]:
     return [CheckResult.from_json(r) for r in raw]
 
 
 def test_failures_block_and_warnings_do_not() -> None:
-    found = collect(_results([{"filename": "a", "namespace": "main", "failures": [{"msg": "f"}], "warnings": [{"msg": "w"}]}]))
+    found = collect(
+        _results(
+            [{"filename": "a", "namespace": "main", "failures": [{"msg": "f"}], "warnings": [{"msg": "w"}]}]
+        )
+    )
     assert [(f.message, f.blocking) for f in found] == [("f", True), ("w", False)]
 
 
 def test_severity_and_category_come_from_metadata() -> None:
-    raw = {"msg": "m", "metadata": {"rule": "proto.FIELD_NO_DELETE", "category": "Protocol", "severity": "HIGH"}}
+    raw = {
+        "msg": "m",
+        "metadata": {"rule": "proto.FIELD_NO_DELETE", "category": "Protocol", "severity": "HIGH"},
+    }
     (finding,) = collect(_results([{"filename": "a", "namespace": "main", "failures": [raw]}]))
     assert (finding.rule, finding.category, finding.severity) == ("proto.FIELD_NO_DELETE", "protocol", "high")
 
 
 def test_missing_metadata_defaults_to_the_rule_prefix_and_error_or_warning() -> None:
-    raw = [{"filename": "a", "namespace": "main", "failures": [{"msg": "m", "metadata": {"rule": "secrets.aws"}}],
-            "warnings": [{"msg": "w", "metadata": {"query": "data.main.warn"}}]}]
+    raw = [
+        {
+            "filename": "a",
+            "namespace": "main",
+            "failures": [{"msg": "m", "metadata": {"rule": "secrets.aws"}}],
+            "warnings": [{"msg": "w", "metadata": {"query": "data.main.warn"}}],
+        }
+    ]
     blocking, warning = collect(_results(raw))
     assert (blocking.category, blocking.severity) == ("secrets", "error")
     assert (warning.rule, warning.severity) == ("data.main.warn", "warning")
@@ -41,22 +55,41 @@ def test_location_falls_back_to_metadata_loc_and_strips_dot_slash() -> None:
 
 
 def test_findings_sort_blocking_first_then_by_severity() -> None:
-    raw = [{"filename": "a", "namespace": "main",
+    raw = [
+        {
+            "filename": "a",
+            "namespace": "main",
             "warnings": [{"msg": "w", "metadata": {"severity": "critical"}}],
-            "failures": [{"msg": "low", "metadata": {"severity": "low"}}, {"msg": "crit", "metadata": {"severity": "critical"}}]}]
+            "failures": [
+                {"msg": "low", "metadata": {"severity": "low"}},
+                {"msg": "crit", "metadata": {"severity": "critical"}},
+            ],
+        }
+    ]
     assert [f.message for f in collect(_results(raw))] == ["crit", "low", "w"]
 
 
 def test_the_same_finding_from_two_results_is_reported_once() -> None:
     item = {"msg": "m", "loc": {"file": "a.py", "line": 1}, "metadata": {"rule": "r"}}
-    raw = [{"filename": "x", "namespace": "main", "failures": [item]}, {"filename": "y", "namespace": "main", "failures": [item]}]
+    raw = [
+        {"filename": "x", "namespace": "main", "failures": [item]},
+        {"filename": "y", "namespace": "main", "failures": [item]},
+    ]
     assert len(collect(_results(raw))) == 1
 
 
 def test_summary_counts_by_category_and_severity() -> None:
-    raw = [{"filename": "a", "namespace": "main",
-            "failures": [{"msg": "1", "metadata": {"category": "arch"}}, {"msg": "2", "metadata": {"category": "arch"}}],
-            "warnings": [{"msg": "3", "metadata": {"category": "arch", "severity": "error"}}]}]
+    raw = [
+        {
+            "filename": "a",
+            "namespace": "main",
+            "failures": [
+                {"msg": "1", "metadata": {"category": "arch"}},
+                {"msg": "2", "metadata": {"category": "arch"}},
+            ],
+            "warnings": [{"msg": "3", "metadata": {"category": "arch", "severity": "error"}}],
+        }
+    ]
     (row,) = summarize(collect(_results(raw)))
     assert (row.category, row.severity, row.blocking, row.warnings) == ("arch", "error", 2, 1)
 
@@ -82,4 +115,8 @@ def test_conftest_output_loads(tmp_path: Path) -> None:
         '"failures": [{"msg": "Containers must not run as root", "metadata": {"query": "data.main.deny"}}]}]'
     )
     (finding,) = collect(load_results(path))
-    assert (finding.rule, finding.message, finding.blocking) == ("data.main.deny", "Containers must not run as root", True)
+    assert (finding.rule, finding.message, finding.blocking) == (
+        "data.main.deny",
+        "Containers must not run as root",
+        True,
+    )

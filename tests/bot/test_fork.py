@@ -10,7 +10,10 @@ from sentinel.bot.fork import STEP_SUMMARY_LIMIT, workflow_command, write_step_s
 
 def test_a_blocking_finding_is_an_error_command_with_file_and_line() -> None:
     finding = Finding("secrets.aws", "secrets", "error", "AWS key", True, "a.py", 3, fix="Rotate it")
-    assert workflow_command(finding) == "::error file=a.py,line=3,title=secrets.aws (error)::AWS key%0AHow to fix: Rotate it"
+    assert (
+        workflow_command(finding)
+        == "::error file=a.py,line=3,title=secrets.aws (error)::AWS key%0AHow to fix: Rotate it"
+    )
 
 
 def test_properties_and_data_are_escaped() -> None:

@@ -55,7 +55,9 @@ def test_results_of_the_wrong_shape_exit_2(bot: Bot) -> None:
 
 def test_post_publishes_feedback_and_keeps_the_verdict(bot: Bot) -> None:
     bot.server.add_pull(7, HEAD, "b" * 40)
-    outcome = bot.run("gate", "--post", "--results", str(bot.results([result(failures=[BLOCKING])])), "--pr", "7")
+    outcome = bot.run(
+        "gate", "--post", "--results", str(bot.results([result(failures=[BLOCKING])])), "--pr", "7"
+    )
     assert outcome.exit_code == 1
     assert len(bot.server.comments_on(7)) == 1
 
@@ -100,7 +102,10 @@ def test_fork_pull_requests_get_workflow_annotations_and_a_job_summary(bot: Bot,
         "gate", "--post", "--results", str(path), GITHUB_ACTIONS="true", GITHUB_STEP_SUMMARY=str(summary)
     )
     assert outcome.exit_code == 1
-    assert "::error file=config/app.yml,line=4,title=secrets.detected (error)::secret in config" in outcome.stdout
+    assert (
+        "::error file=config/app.yml,line=4,title=secrets.detected (error)::secret in config"
+        in outcome.stdout
+    )
     assert "::warning file=tests/test_a.py,line=2," in outcome.stdout
     assert "secrets.detected" in summary.read_text(encoding="utf-8")
     assert bot.server.writes == 0
@@ -112,13 +117,19 @@ def test_a_read_only_token_degrades_to_workflow_annotations(bot: Bot, tmp_path: 
     summary = tmp_path / "summary.md"
     path = bot.results([result(failures=[BLOCKING])])
     outcome = bot.run(
-        "comment", "--results", str(path), "--pr", "7", GITHUB_ACTIONS="true", GITHUB_STEP_SUMMARY=str(summary)
+        "comment",
+        "--results",
+        str(path),
+        "--pr",
+        "7",
+        GITHUB_ACTIONS="true",
+        GITHUB_STEP_SUMMARY=str(summary),
     )
     assert outcome.exit_code == 0
     assert "::error file=config/app.yml,line=4" in outcome.stdout
     assert summary.is_file()
-    # the check run, then its commit-status fallback; after that the bot stops writing
-    assert [r.operation for r in bot.server.requests if r.write] == ["checks/create", "repos/create-commit-status"]
+    # the first write is refused; after that the bot stops writing
+    assert [r.operation for r in bot.server.requests if r.write] == ["issues/create-comment"]
 
 
 def test_dry_run_prints_comment_labels_and_annotations_without_a_token(bot: Bot) -> None:
@@ -130,3 +141,9 @@ def test_dry_run_prints_comment_labels_and_annotations_without_a_token(bot: Bot)
     assert "needs-tests, sentinel-block" in outcome.stdout
     assert "config/app.yml:4: failure: [secrets.detected (error)] secret in config" in outcome.stdout
     assert bot.server.requests == []
+
+
+def test_a_message_cannot_start_a_workflow_command_line(bot: Bot) -> None:
+    sneaky = failure("bad\n::add-mask::x", "secrets.detected", "a.py", 1)
+    outcome = bot.run("gate", "--results", str(bot.results([result(failures=[sneaky])])), token=False)
+    assert not any(line.startswith("::") for line in outcome.stdout.splitlines())

@@ -18,8 +18,22 @@ def _post(github: FakeGitHub, path: str, body: Any) -> requests.Response:
 
 def test_a_request_body_outside_the_schema_is_rejected_and_recorded(github: FakeGitHub) -> None:
     github.add_pull(7, HEAD, BASE)
-    annotation = {"path": "a.py", "start_line": 1, "end_line": 1, "annotation_level": "failure", "message": "m"}
-    answer = _post(github, "/check-runs", {"name": "x", "head_sha": HEAD, "output": {"title": "t", "summary": "s", "annotations": [annotation] * 51}})
+    annotation = {
+        "path": "a.py",
+        "start_line": 1,
+        "end_line": 1,
+        "annotation_level": "failure",
+        "message": "m",
+    }
+    answer = _post(
+        github,
+        "/check-runs",
+        {
+            "name": "x",
+            "head_sha": HEAD,
+            "output": {"title": "t", "summary": "s", "annotations": [annotation] * 51},
+        },
+    )
     assert answer.status_code == 422
     (error,) = github.take_errors()
     assert "is too long" in error
@@ -42,7 +56,9 @@ def test_a_comment_over_65536_characters_is_rejected_like_github(github: FakeGit
     answer = _post(github, "/issues/7/comments", {"body": "x" * 65_537})
     assert answer.status_code == 422
     assert answer.json()["errors"][0]["message"] == "body is too long (maximum is 65536 characters)"
-    assert github.take_errors() == ["create comment: body is too long (maximum is 65536 characters) (got 65537)"]
+    assert github.take_errors() == [
+        "create comment: body is too long (maximum is 65536 characters) (got 65537)"
+    ]
 
 
 def test_a_comment_of_exactly_65536_characters_is_accepted(github: FakeGitHub) -> None:
@@ -70,7 +86,9 @@ def test_a_response_that_breaks_the_schema_is_recorded(contract: Contract) -> No
 def test_lists_are_paginated_with_link_headers(github: FakeGitHub) -> None:
     for index in range(5):
         github.create_label_state(f"l{index}", "ededed", "")
-    answer = requests.get(f"{github.url}/repos/{github.repository}/labels?per_page=2", headers=AUTH, timeout=5)
+    answer = requests.get(
+        f"{github.url}/repos/{github.repository}/labels?per_page=2", headers=AUTH, timeout=5
+    )
     assert [label["name"] for label in answer.json()] == ["l0", "l1"]
     assert answer.links["next"]["url"].endswith("per_page=2&page=2")
     assert answer.links["last"]["url"].endswith("page=3")

@@ -16,7 +16,10 @@ def test_a_blocking_finding_wants_the_block_label() -> None:
 
 
 def test_testing_and_spec_categories_map_to_their_labels() -> None:
-    found = [_finding("testing.sleep", "testing", False), _finding("proto.FIELD_NO_DELETE", "protocol", False)]
+    found = [
+        _finding("testing.sleep", "testing", False),
+        _finding("proto.FIELD_NO_DELETE", "protocol", False),
+    ]
     assert desired_labels(found, LabelSettings()) == ["needs-spec", "needs-tests"]
 
 

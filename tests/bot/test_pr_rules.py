@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from sentinel.bot.pr_rules import ChangedFile, check_spec, check_template, sections
 from sentinel.bot.settings import SpecRule, TemplateRule
@@ -63,28 +64,32 @@ def test_configured_required_sections_replace_the_templates() -> None:
 SPEC = SpecRule(code_paths=["src/**"], spec_paths=["docs/spec/**"])
 
 
-def test_code_without_a_spec_change_is_reported(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_code_without_a_spec_change_is_reported(tmp_path: Path) -> None:
     _passed, found = check_spec([ChangedFile("src/a.py")], tmp_path, SPEC)
     assert [r.rule for r in found] == ["pr.spec.missing"]
 
 
-def test_a_spec_without_required_sections_is_reported_at_the_document(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_spec_without_required_sections_is_reported_at_the_document(tmp_path: Path) -> None:
     (tmp_path / "docs/spec").mkdir(parents=True)
     (tmp_path / "docs/spec/mean.md").write_text("# Mean\n\n## Acceptance criteria\n- works\n")
     _passed, found = check_spec([ChangedFile("src/a.py"), ChangedFile("docs/spec/mean.md")], tmp_path, SPEC)
-    assert [(r.rule, r.loc.file if r.loc else None) for r in found] == [("pr.spec.missing_section", "docs/spec/mean.md")]
+    assert [(r.rule, r.loc.file if r.loc else None) for r in found] == [
+        ("pr.spec.missing_section", "docs/spec/mean.md")
+    ]
     assert "invariants?" in found[0].msg
 
 
-def test_a_complete_spec_with_code_passes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_complete_spec_with_code_passes(tmp_path: Path) -> None:
     (tmp_path / "docs/spec").mkdir(parents=True)
     (tmp_path / "docs/spec/mean.md").write_text("# Mean\n## Acceptance Criteria\nx\n## Invariants\ny\n")
     _passed, found = check_spec([ChangedFile("src/a.py"), ChangedFile("docs/spec/mean.md")], tmp_path, SPEC)
     assert found == []
 
 
-def test_a_deleted_spec_does_not_count_as_a_spec_change(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    _passed, found = check_spec([ChangedFile("src/a.py"), ChangedFile("docs/spec/old.md", deleted=True)], tmp_path, SPEC)
+def test_a_deleted_spec_does_not_count_as_a_spec_change(tmp_path: Path) -> None:
+    _passed, found = check_spec(
+        [ChangedFile("src/a.py"), ChangedFile("docs/spec/old.md", deleted=True)], tmp_path, SPEC
+    )
     assert [r.rule for r in found] == ["pr.spec.missing"]
 
 

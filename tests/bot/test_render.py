@@ -18,7 +18,15 @@ CONTEXT = GitHubContext(repository="octo/widgets", head_sha="c" * 40, run_id="99
 
 def _many(count: int, blocking: bool, size: int = 1500) -> list[Finding]:
     return [
-        Finding(f"rule.{i % 5}", "arch", "error" if blocking else "warning", "m" * size + str(i), blocking, f"f{i}.py", i + 1)
+        Finding(
+            f"rule.{i % 5}",
+            "arch",
+            "error" if blocking else "warning",
+            "m" * size + str(i),
+            blocking,
+            f"f{i}.py",
+            i + 1,
+        )
         for i in range(count)
     ]
 
@@ -59,11 +67,17 @@ def test_the_digest_ignores_the_per_run_report_link() -> None:
 
 def test_the_digest_changes_with_the_findings() -> None:
     renderer = Renderer(BotSettings(), CONTEXT)
-    assert body_digest(renderer.comment(_many(3, True, 10))) != body_digest(renderer.comment(_many(4, True, 10)))
+    assert body_digest(renderer.comment(_many(3, True, 10))) != body_digest(
+        renderer.comment(_many(4, True, 10))
+    )
 
 
 def test_messages_cannot_inject_html_or_mentions() -> None:
     assert md("<details> @octocat\nsecond line") == "&lt;details&gt; @\u200boctocat second line"
+
+
+def test_messages_cannot_inject_links_or_images() -> None:
+    assert md("![x](https://t.example/p.png) [y](z)") == "!\\[x\\](https://t.example/p.png) \\[y\\](z)"
 
 
 def test_code_spans_survive_backticks() -> None:
@@ -71,7 +85,7 @@ def test_code_spans_survive_backticks() -> None:
 
 
 def test_a_missing_template_directory_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(SentinelError, match="bot.templates is not a directory"):
+    with pytest.raises(SentinelError, match=r"bot\.templates is not a directory"):
         Renderer(BotSettings(templates=tmp_path / "missing"), CONTEXT)
 
 

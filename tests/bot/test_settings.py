@@ -39,8 +39,14 @@ def test_spec_rules_are_off_without_code_paths() -> None:
     ("bot", "message"),
     [
         ({"on_clean": "vanish"}, "bot.on_clean must be one of all_clear, delete"),
-        ({"labels": {"definitions": {"x": {"color": "red"}}}}, "bot.labels.definitions.x.color must be a 6-digit hex"),
-        ({"spec": {"code_paths": ["src/**"], "required_sections": ["("]}}, "bot.spec.required_sections must be"),
+        (
+            {"labels": {"definitions": {"x": {"color": "red"}}}},
+            "bot.labels.definitions.x.color must be a 6-digit hex",
+        ),
+        (
+            {"spec": {"code_paths": ["src/**"], "required_sections": ["("]}},
+            "bot.spec.required_sections must be",
+        ),
         ({"api": {"retries": -1}}, "bot.api.retries must be an integer >= 0"),
         ({"comment_id": "a b"}, "bot.comment_id must be letters"),
     ],

@@ -1,52 +1,83 @@
-package sentinel.architecture
+package sentinel.architecture.acyclic
 
+import data.sentinel.imports
 import data.sentinel.lib
 
-_acyclic_meta := {
+_meta := {
 	"rule": "architecture.acyclic",
 	"category": "architecture",
 	"severity": "medium",
 	"fix": "Break the cycle: move what the siblings share into a lower module, or invert one of the imports.",
 }
 
-# For an import m -> t: the package where their paths part, and the two children of it that
-# hold m and t. The number of ancestors they share is the depth where they part; an import of a
-# module's own ancestor (or descendant) has no such pair.
-_sibling_edge(m, t) := [parent, chain_m[d], chain_t[d]] if {
-	chain_m := _ancestry[m]
-	chain_t := _ancestry[t]
-	d := count({a | some a in chain_m} & {a | some a in chain_t})
-	d < count(chain_m)
-	d < count(chain_t)
-	parent := _parent_at(chain_m, d)
-}
+_contracts := lib.param("architecture", "acyclic", [])
 
-_parent_at(_, d) := "" if d == 0
+# Packages whose children are checked ("" is the top level), and the name prefixes of the
+# packages inside them for recursive contracts.
+_packages := {p | some contract in _contracts; some p in contract.packages}
 
-_parent_at(chain, d) := chain[d - 1] if d > 0
-
-_acyclic_contracts := lib.param("architecture", "acyclic", [])
-
-# Whether the children of package parent are checked by contract: parent is listed, or lies
-# inside a listed package and the contract is recursive. "" is the top level.
-_acyclic_covers(contract, parent) if parent in contract.packages
-
-_acyclic_covers(contract, parent) if {
+_recursive_starts := [concat("", [p, sep]) |
+	some contract in _contracts
 	contract.recursive == true
-	parent != ""
-	lib.module_in(parent, contract.packages)
+	some p in contract.packages
+	p != ""
+	some sep in [".", "::", "/"]
+]
+
+_recursive_everywhere if {
+	some contract in _contracts
+	contract.recursive == true
+	"" in contract.packages
 }
 
-# Package -> [[child a, child b, importer, imported], ...] for every import between siblings.
-_sibling_imports := lib.group_by([[edge[0], [edge[1], edge[2], m, t]] |
+_covers(parent) if parent in _packages
+
+_covers(parent) if {
+	parent != ""
+	strings.any_prefix_match(parent, _recursive_starts)
+}
+
+_covers(parent) if {
+	parent != ""
+	_recursive_everywhere
+}
+
+# Every import m -> t between two different children of one package: grouped by the path of
+# that package (where the two module paths part), as [child a, child b, m, t] with children as
+# their last name segment. An import of a module's own ancestor has no such package.
+_crossings := lib.group_by([[array.slice(pm, 0, d), [pm[d], pt[d], m, t]] |
 	input.kind == "imports"
-	count(_acyclic_contracts) > 0
-	some m, targets in _graph
+	count(_contracts) > 0
+	some m, targets in imports.import_graph
+	sep := imports.separator[m]
+	pm := split(m, sep)
 	some t in targets
-	edge := _sibling_edge(m, t)
-	some contract in _acyclic_contracts
-	_acyclic_covers(contract, edge[0])
+	pt := split(t, sep)
+	d := min({i | some i, part in pm; part != pt[i]})
 ])
+
+# Package name -> its crossings, for the checked packages only.
+_sibling_imports := {parent: rows |
+	some path, rows in _crossings
+	parent := concat(imports.separator[rows[0][2]], path)
+	_covers(parent)
+}
+
+# Package -> the graph of its children: child -> set of children it imports.
+_sibling_graphs := {parent: g |
+	some parent, rows in _sibling_imports
+	g := {a: {row[1] | some row in group} | some a, group in lib.group_by([[row[0], row] | some row in rows])}
+}
+
+# One hit per group of mutually dependent children (strongly connected), started at its first.
+_hits contains {"parent": parent, "start": x, "members": scc} if {
+	some parent, g in _sibling_graphs
+	reach := {y: graph.reachable(g, g[y]) | some y, _ in g}
+	some x, r in reach
+	x in r
+	scc := {y | some y in r; x in reach[y]}
+	x == min(scc)
+}
 
 # Distances to target along the edges (reverse BFS), as levels; cycles longer than the levels
 # listed here are reported by their members only.
@@ -73,73 +104,60 @@ _levels(reverse, target) := [l0, l1, l2, l3, l4, l5, l6, l7, l8, l9] if {
 	l9 := _next_level(reverse, l8, s8)
 }
 
-# One shortest cycle through start in graph g (child -> set of children), as a list of nodes
-# from start back to start; undefined when it is longer than the levels reach.
+# One shortest cycle through start in g (child -> set of children): the children from start
+# back to start. Each child steps to its first neighbour one level closer, so the steps form a
+# chain that graph.reachable walks; sorting it by distance gives the order.
 _cycle_through(g, start) := cycle if {
 	reverse := {x: {y | some y, ys in g; x in ys} | some x, _ in g}
-	levels := _levels(reverse, start)
-	dist := {x: d | some d, level in levels; some x in level}
+	dist := {x: d | some d, level in _levels(reverse, start); some x in level}
 	first := min({[dist[s], s] | some s in g[start]; dist[s]})
-	hop := {x: next |
+	hop := {x: [next] |
 		some x, d in dist
 		d > 0
 		next := min({y | some y in g[x]; dist[y] == d - 1})
 	}
-	path := graph.reachable(object.union({x: [y] | some x, y in hop}, {start: []}), {first[1]})
-	ordered := [pair[1] | some pair in sort([[0 - dist[x], x] | some x in path])]
-	cycle := array.concat([start], ordered)
+	path := graph.reachable(object.union(hop, {start: []}), {first[1]})
+	cycle := array.concat([start], [pair[1] | some pair in sort([[0 - dist[x], x] | some x in path])])
 }
 
-_acyclic_hits contains hit if {
-	some parent, imports in _sibling_imports
-	g := {a: {row[1] | some row in rows} | some a, rows in lib.group_by([[row[0], row] | some row in imports])}
-	reach := {x: graph.reachable(g, {y | some y in g[x]}) | some x, _ in g}
-	on_cycle := {x | some x, r in reach; x in r}
-	some x in on_cycle
-	scc := {y | some y in reach[x]; x in reach[y]}
-	x == min(scc)
-	hit := {"parent": parent, "members": scc, "start": x, "graph": g, "imports": imports}
-}
+_full_name(parent, child, sep) := child if parent == ""
 
-_cycle_witness(hit, a, b) := [pair[2], pair[3]] if {
-	pair := min({p | some p in hit.imports; p[0] == a; p[1] == b})
-}
+_full_name(parent, child, sep) := concat(sep, [parent, child]) if parent != ""
 
-_acyclic_message(hit) := sprintf(
-	"%s:%d: import cycle between the children of %s: %s (%s). Break one of these imports: move what the siblings share into a lower module, or invert a dependency.",
-	[site.file, site.line, _parent_label(hit.parent), concat(" -> ", cycle), concat("; ", steps)],
-) if {
-	cycle := _cycle_through(hit.graph, hit.start)
-	steps := [sprintf("%s imports %s at %s:%d", [w[0], w[1], s.file, s.line]) |
-		some i in numbers.range(0, count(cycle) - 2)
-		w := _cycle_witness(hit, cycle[i], cycle[i + 1])
-		s := _site(w[0], w[1])
-	]
-	first := _cycle_witness(hit, cycle[0], cycle[1])
-	site := _site(first[0], first[1])
-}
-
-_acyclic_message(hit) := sprintf(
-	"%s:%d: the children %s of %s import each other in a cycle too long to list. Break it: move what they share into a lower module.",
-	[site.file, site.line, concat(", ", sort(hit.members)), _parent_label(hit.parent)],
-) if {
-	not _cycle_through(hit.graph, hit.start)
-	first := min({p | some p in hit.imports; p[0] == hit.start; p[1] in hit.members})
-	site := _site(first[2], first[3])
+# The import behind one step a -> b: [importer, imported].
+_witness(parent, a, b) := [row[2], row[3]] if {
+	row := min({r | some r in _sibling_imports[parent]; r[0] == a; r[1] == b})
 }
 
 _parent_label(parent) := parent if parent != ""
 
 _parent_label(parent) := "the top level" if parent == ""
 
-_acyclic_location(hit) := _site(first[2], first[3]) if {
-	cycle := _cycle_through(hit.graph, hit.start)
-	first := min({p | some p in hit.imports; p[0] == cycle[0]; p[1] == cycle[1]})
+_finding(hit) := lib.finding(_meta, msg, site.file, site.line) if {
+	cycle := _cycle_through(_sibling_graphs[hit.parent], hit.start)
+	sep := imports.separator[_sibling_imports[hit.parent][0][2]]
+	names := [_full_name(hit.parent, c, sep) | some c in cycle]
+	steps := [sprintf("%s imports %s at %s:%d", [w[0], w[1], s.file, s.line]) |
+		some i in numbers.range(0, count(cycle) - 2)
+		w := _witness(hit.parent, cycle[i], cycle[i + 1])
+		s := imports.site(w[0], w[1])
+	]
+	first := _witness(hit.parent, cycle[0], cycle[1])
+	site := imports.site(first[0], first[1])
+	msg := sprintf(
+		"%s:%d: import cycle between the children of %s: %s (%s). Break one of these imports: move what the siblings share into a lower module, or invert a dependency.",
+		[site.file, site.line, _parent_label(hit.parent), concat(" -> ", names), concat("; ", steps)],
+	)
 }
 
-_acyclic_location(hit) := _site(first[2], first[3]) if {
-	not _cycle_through(hit.graph, hit.start)
-	first := min({p | some p in hit.imports; p[0] == hit.start; p[1] in hit.members})
+_finding(hit) := lib.finding(_meta, msg, site.file, site.line) if {
+	not _cycle_through(_sibling_graphs[hit.parent], hit.start)
+	row := min({r | some r in _sibling_imports[hit.parent]; r[0] == hit.start; r[1] in hit.members})
+	site := imports.site(row[2], row[3])
+	msg := sprintf(
+		"%s:%d: the children %s of %s import each other in a cycle too long to list. Break it: move what they share into a lower module.",
+		[site.file, site.line, concat(", ", sort(hit.members)), _parent_label(hit.parent)],
+	)
 }
 
 # METADATA
@@ -147,7 +165,7 @@ _acyclic_location(hit) := _site(first[2], first[3]) if {
 # description: >-
 #   For each package listed in a contract's packages ("" for the top level), its direct children
 #   (subpackages and modules, with everything inside them) must not import each other in a
-#   cycle. One concrete cycle is reported per group of mutually dependent siblings, with the
+#   cycle. One concrete cycle is reported per group of mutually dependent children, with the
 #   import behind each step. recursive extends the check to every package inside the listed ones.
 # custom:
 #   id: architecture.acyclic
@@ -156,10 +174,10 @@ _acyclic_location(hit) := _site(first[2], first[3]) if {
 #   data:
 #     - sentinel.params.architecture.acyclic
 #   fix: Move what the siblings share into a lower module, or invert one import.
-deny_acyclic contains lib.finding(_acyclic_meta, _acyclic_message(hit), loc.file, loc.line) if {
-	some hit in _acyclic_hits
-	loc := _acyclic_location(hit)
-	not lib.excepted("architecture.acyclic", loc.file)
+deny_acyclic contains finding if {
+	some hit in _hits
+	finding := _finding(hit)
+	not lib.excepted("architecture.acyclic", finding._loc.file)
 }
 
 exception contains ["acyclic"] if {

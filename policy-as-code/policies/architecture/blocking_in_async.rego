@@ -1,5 +1,6 @@
-package sentinel.architecture
+package sentinel.architecture.blocking_in_async
 
+import data.sentinel.imports
 import data.sentinel.lib
 
 _blocking_meta := {
@@ -11,10 +12,7 @@ _blocking_meta := {
 
 # A pattern matches a call when "<call name>(" starts with it: "time.sleep(" is that function,
 # "requests." every function of the module.
-_blocking_pattern(name) := [pattern |
-	some pattern in lib.param("architecture", "blocking_calls", [])
-	startswith(concat("", [name, "("]), pattern)
-][0]
+_patterns := lib.param("architecture", "blocking_calls", [])
 
 # METADATA
 # title: No blocking calls in async functions
@@ -36,7 +34,9 @@ deny_blocking_in_async contains lib.finding(_blocking_meta, msg, call.file, call
 	some function in file.async_functions
 	some call in function.calls
 	call.awaited != true
-	pattern := _blocking_pattern(call.name)
+	probe := concat("", [call.name, "("])
+	strings.any_prefix_match(probe, _patterns)
+	pattern := [p | some p in _patterns; startswith(probe, p)][0]
 	not lib.excepted("architecture.blocking_in_async", call.file)
 	msg := sprintf(
 		"%s:%d: async function %s calls %s, which blocks the event loop (matches %q). Use the async equivalent or wrap it in asyncio.to_thread.",

@@ -1,5 +1,6 @@
-package sentinel.architecture
+package sentinel.architecture.forbidden_import
 
+import data.sentinel.imports
 import data.sentinel.lib
 
 _forbidden_meta := {
@@ -11,32 +12,39 @@ _forbidden_meta := {
 
 _forbidden_contracts := lib.param("architecture", "forbidden", [])
 
-_forbidden_hits contains hit if {
+# Each contract with its modules resolved once: the forbidden ones and the sources outside them.
+_forbidden_specs contains spec if {
 	input.kind == "imports"
 	some index, contract in _forbidden_contracts
-	forbidden := _modules_under(contract.forbidden_modules)
-	sources := _modules_under(contract.source_modules) - forbidden
-	some m in sources
-	some t in _graph[m]
-	t in forbidden
-	not _ignored(contract, m, t)
-	hit := {"name": _contract_name(contract, "forbidden", index), "contract": contract, "importer": m, "imported": t, "via": null, "site": _site(m, t)}
+	forbidden := imports.modules_under(contract.forbidden_modules)
+	spec := {
+		"name": imports.contract_name(contract, "forbidden", index),
+		"contract": contract,
+		"forbidden": forbidden,
+		"sources": imports.modules_under(contract.source_modules) - forbidden,
+	}
+}
+
+_forbidden_hits contains hit if {
+	some spec in _forbidden_specs
+	some m in spec.sources
+	some t in imports.import_graph[m]
+	t in spec.forbidden
+	not imports.ignored(spec.contract, m, t)
+	hit := {"name": spec.name, "contract": spec.contract, "importer": m, "imported": t, "via": null, "site": imports.site(m, t)}
 }
 
 # Indirect: a module outside the source modules, reached from them through the import graph
 # (never through a forbidden module), imports a forbidden module.
 _forbidden_hits contains hit if {
-	input.kind == "imports"
-	some index, contract in _forbidden_contracts
-	contract.indirect == true
-	forbidden := _modules_under(contract.forbidden_modules)
-	sources := _modules_under(contract.source_modules) - forbidden
-	reached := graph.reachable(object.remove(_graph, forbidden), sources)
-	some w in reached - sources
-	some t in _graph[w]
-	t in forbidden
-	not _ignored(contract, w, t)
-	hit := {"name": _contract_name(contract, "forbidden", index), "contract": contract, "importer": w, "imported": t, "via": w, "site": _site(w, t)}
+	some spec in _forbidden_specs
+	spec.contract.indirect == true
+	reached := graph.reachable(object.remove(imports.import_graph, spec.forbidden), spec.sources)
+	some w in reached - spec.sources
+	some t in imports.import_graph[w]
+	t in spec.forbidden
+	not imports.ignored(spec.contract, w, t)
+	hit := {"name": spec.name, "contract": spec.contract, "importer": w, "imported": t, "via": w, "site": imports.site(w, t)}
 }
 
 _forbidden_message(hit) := sprintf(

@@ -1,5 +1,6 @@
-package sentinel.architecture
+package sentinel.architecture.independence
 
+import data.sentinel.imports
 import data.sentinel.lib
 
 _independence_meta := {
@@ -13,7 +14,7 @@ _independence_specs contains spec if {
 	input.kind == "imports"
 	some index, contract in lib.param("architecture", "independence", [])
 	spec := {
-		"name": _contract_name(contract, "independence", index),
+		"name": imports.contract_name(contract, "independence", index),
 		"kind": "independence",
 		"layers": [contract.modules],
 		"independent": [true],
@@ -35,9 +36,9 @@ _independence_specs contains spec if {
 #   data:
 #     - sentinel.params.architecture.independence
 #   fix: Move what the modules share into a module both may import.
-deny_independence contains lib.finding(_independence_meta, _layer_message(hit), hit.site.file, hit.site.line) if {
+deny_independence contains lib.finding(_independence_meta, imports.layer_message(hit), hit.site.file, hit.site.line) if {
 	some spec in _independence_specs
-	some hit in _layer_violations(spec)
+	some hit in imports.layer_violations(spec)
 	not lib.excepted("architecture.independence", hit.site.file)
 }
 

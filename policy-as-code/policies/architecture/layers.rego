@@ -1,5 +1,6 @@
-package sentinel.architecture
+package sentinel.architecture.layers
 
+import data.sentinel.imports
 import data.sentinel.lib
 
 _layers_meta := {
@@ -23,19 +24,16 @@ _layer_entry_members(entry, container) := [_in_container(trim_space(p), containe
 
 _layer_entry_members(entry, container) := [_in_container(p, container) | some p in entry] if is_array(entry)
 
-_layer_entry_independent(entry) if {
-	is_string(entry)
-	contains(entry, "|")
-}
+_layer_entry_independent(entry) := contains(entry, "|") if is_string(entry)
 
-_layer_entry_independent(entry) if is_array(entry)
+_layer_entry_independent(entry) := true if is_array(entry)
 
 _layers_specs contains spec if {
 	input.kind == "imports"
 	some index, contract in lib.param("architecture", "layers", [])
 	some container in _containers(contract)
 	spec := {
-		"name": _contract_name(contract, "layers", index),
+		"name": imports.contract_name(contract, "layers", index),
 		"kind": "layers",
 		"layers": [_layer_entry_members(entry, container) | some entry in contract.layers],
 		"independent": [_layer_entry_independent(entry) | some entry in contract.layers],
@@ -59,9 +57,9 @@ _layers_specs contains spec if {
 #   data:
 #     - sentinel.params.architecture.layers
 #   fix: Move the code to a lower layer or invert the dependency.
-deny_layers contains lib.finding(_layers_meta, _layer_message(hit), hit.site.file, hit.site.line) if {
+deny_layers contains lib.finding(_layers_meta, imports.layer_message(hit), hit.site.file, hit.site.line) if {
 	some spec in _layers_specs
-	some hit in _layer_violations(spec)
+	some hit in imports.layer_violations(spec)
 	not lib.excepted("architecture.layers", hit.site.file)
 }
 

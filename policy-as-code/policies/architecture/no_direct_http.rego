@@ -1,5 +1,6 @@
-package sentinel.architecture
+package sentinel.architecture.no_direct_http
 
+import data.sentinel.imports
 import data.sentinel.lib
 
 _http_meta := {

@@ -1,4 +1,4 @@
-package sentinel.protocol
+package sentinel.protocol.breaking_change
 
 import data.sentinel.lib
 

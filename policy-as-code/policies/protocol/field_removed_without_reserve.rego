@@ -1,4 +1,4 @@
-package sentinel.protocol
+package sentinel.protocol.field_removed_without_reserve
 
 import data.sentinel.lib
 

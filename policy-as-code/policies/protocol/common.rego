@@ -1,4 +1,5 @@
 # METADATA
+# scope: subpackages
 # title: Protocol
 # description: >-
 #   Guards the wire contract of the .proto files: no breaking change of the configured buf

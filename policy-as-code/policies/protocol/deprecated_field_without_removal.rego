@@ -1,4 +1,4 @@
-package sentinel.protocol
+package sentinel.protocol.deprecated_field_without_removal
 
 import data.sentinel.lib
 

@@ -1,4 +1,4 @@
-package sentinel.protocol
+package sentinel.protocol.new_required_field
 
 import data.sentinel.lib
 

@@ -1,0 +1,1137 @@
+"""``tenancy`` kind: where cache keys, message subjects and topic names are built, and from what.
+
+A *sink* is a call whose argument names shared state across tenants: a Redis key, a NATS subject,
+a Kafka topic. For each sink call the document records the key expression (its source text, at
+most 200 characters), how it is built (``construction``: literal, fstring, format, percent,
+concat, template, interpolation, variable, attribute, call, list, expression), whether it is
+``dynamic`` (not a compile-time constant), the variables and attributes it reads
+(``identifiers``), ``has_tenant`` (one of them, or one of their dotted parts, is a tenant
+identifier, compared without case, ``_`` or ``-``: ``tenantId`` matches ``tenant_id``) and
+``wildcard`` (a literal part holds a ``*`` glob, or NATS's ``>`` as the last token).
+
+How sites are found:
+
+- Python: ``ast``. A call ``<receiver>.<method>(...)`` is a sink when the receiver's dotted name
+  ends with one of the sink's receiver patterns (``self.redis`` matches ``redis``; parts are
+  fnmatch globs) and the method is listed. The key is positional argument ``arg`` or keyword
+  ``keyword``. A key that is a plain local name is resolved one level, to its last assignment
+  above the call in the same function (``key = f"..."; r.get(key)``); ``via_variable`` says so.
+- Rust, Go, JavaScript/TypeScript, Elixir: tree-sitter, the same receiver/method rule on method
+  calls (``con.get(k)``, ``rdb.Get(ctx, k)``, ``nc.publish(s)``), Rust paths
+  (``FutureRecord::to(topic)``), Elixir remote calls (``Gnat.pub(conn, subject, msg)``, piped
+  calls count the piped value as the first argument), JavaScript object arguments
+  (``producer.send({topic})`` with ``keyword: topic``) and Go composite literals
+  (``kafka.Message{Topic: t}`` with ``types`` and ``field``).
+- Any language: a sink with ``regex`` (a pattern whose group ``key``, or group 1, is the key) is a
+  line pattern; its key is analysed as text.
+
+Options (``extract.options.tenancy``):
+
+- ``tenant_identifiers`` (``tenant_id``, ``tenant``, ``org_id``, ``organization_id``,
+  ``account_id``, ``workspace_id``).
+- ``receivers`` (``redis``, ``cache``, ``r``, ``valkey``, ``client.redis``): receiver patterns of
+  the default Redis sinks (Python and JavaScript).
+- ``sinks``: per language (``python``, ``go``, ``rust``, ``javascript`` (also used for TypeScript
+  unless ``typescript`` is given), ``elixir``), a list replacing that language's defaults. Each
+  sink: ``name``, ``kind`` (``cache_key``, ``subject``, ``topic``, ``channel``), and either
+  ``receivers`` + ``methods`` + ``arg`` (default 0) / ``keyword``, or ``types`` + ``field`` (Go),
+  or ``regex``. See ``DEFAULT_SINKS``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import tree_sitter as ts
+
+from extractors import treesitter
+from extractors.base import ExtractContext, document, parallel_map, problem, read_source
+from sentinel.errors import SentinelError
+
+KIND = "tenancy"
+MAX_KEY_CHARS = 200
+DEFAULT_TENANT_IDENTIFIERS = [
+    "tenant_id",
+    "tenant",
+    "org_id",
+    "organization_id",
+    "account_id",
+    "workspace_id",
+]
+DEFAULT_RECEIVERS = ["redis", "cache", "r", "valkey", "client.redis"]
+
+_REDIS_METHODS = [
+    "get",
+    "set",
+    "setex",
+    "setnx",
+    "psetex",
+    "getset",
+    "getdel",
+    "getex",
+    "mget",
+    "delete",
+    "unlink",
+    "exists",
+    "expire",
+    "pexpire",
+    "expireat",
+    "ttl",
+    "incr",
+    "incrby",
+    "decr",
+    "decrby",
+    "append",
+    "hget",
+    "hset",
+    "hsetnx",
+    "hmget",
+    "hmset",
+    "hgetall",
+    "hdel",
+    "hincrby",
+    "hkeys",
+    "hvals",
+    "hexists",
+    "lpush",
+    "rpush",
+    "lpop",
+    "rpop",
+    "lrange",
+    "llen",
+    "sadd",
+    "srem",
+    "smembers",
+    "sismember",
+    "scard",
+    "zadd",
+    "zrem",
+    "zrange",
+    "zrangebyscore",
+    "zscore",
+    "zincrby",
+    "zcard",
+    "keys",
+    "scan_iter",
+    "xadd",
+    "xread",
+    "xrange",
+    "pfadd",
+    "setbit",
+    "getbit",
+]
+_REDIS_METHODS_JS = sorted(
+    {
+        *_REDIS_METHODS,
+        "del",
+        "hGet",
+        "hSet",
+        "hGetAll",
+        "hDel",
+        "sAdd",
+        "sMembers",
+        "zAdd",
+        "lPush",
+        "rPush",
+        "lRange",
+        "setEx",
+        "setNX",
+        "pExpire",
+        "incrBy",
+    }
+)
+_GO_REDIS_METHODS = [
+    "Get",
+    "Set",
+    "SetNX",
+    "SetEx",
+    "SetEX",
+    "GetSet",
+    "GetDel",
+    "MGet",
+    "Del",
+    "Unlink",
+    "Exists",
+    "Expire",
+    "PExpire",
+    "ExpireAt",
+    "TTL",
+    "Incr",
+    "IncrBy",
+    "Decr",
+    "DecrBy",
+    "Append",
+    "HGet",
+    "HSet",
+    "HSetNX",
+    "HMGet",
+    "HGetAll",
+    "HDel",
+    "HIncrBy",
+    "HKeys",
+    "HVals",
+    "HExists",
+    "LPush",
+    "RPush",
+    "LPop",
+    "RPop",
+    "LRange",
+    "LLen",
+    "SAdd",
+    "SRem",
+    "SMembers",
+    "SIsMember",
+    "SCard",
+    "ZAdd",
+    "ZRem",
+    "ZRange",
+    "ZRangeByScore",
+    "ZScore",
+    "ZIncrBy",
+    "ZCard",
+    "Keys",
+    "XAdd",
+    "PFAdd",
+]
+_RUST_REDIS_METHODS = [
+    "get",
+    "set",
+    "set_ex",
+    "set_nx",
+    "pset_ex",
+    "getset",
+    "get_del",
+    "del",
+    "unlink",
+    "exists",
+    "expire",
+    "pexpire",
+    "ttl",
+    "incr",
+    "decr",
+    "append",
+    "hget",
+    "hset",
+    "hset_nx",
+    "hget_all",
+    "hdel",
+    "hincr",
+    "hkeys",
+    "hvals",
+    "hexists",
+    "lpush",
+    "rpush",
+    "lpop",
+    "rpop",
+    "lrange",
+    "llen",
+    "sadd",
+    "srem",
+    "smembers",
+    "sismember",
+    "scard",
+    "zadd",
+    "zrem",
+    "zrange",
+    "zscore",
+    "zincr",
+    "zcard",
+    "keys",
+    "scan_match",
+    "xadd",
+    "pfadd",
+]
+
+DEFAULT_SINKS: dict[str, list[dict[str, Any]]] = {
+    "python": [
+        {"name": "redis", "kind": "cache_key", "methods": _REDIS_METHODS, "arg": 0, "keyword": "name"},
+        {
+            "name": "redis-pubsub",
+            "kind": "channel",
+            "receivers": ["redis", "r", "pubsub", "valkey", "client.redis"],
+            "methods": ["publish", "subscribe", "psubscribe"],
+            "arg": 0,
+            "keyword": "channel",
+        },
+        {
+            "name": "nats",
+            "kind": "subject",
+            "receivers": ["nc", "nats", "js", "jetstream", "nats_client"],
+            "methods": ["publish", "subscribe", "request", "pull_subscribe"],
+            "arg": 0,
+            "keyword": "subject",
+        },
+        {
+            "name": "kafka",
+            "kind": "topic",
+            "receivers": ["producer", "kafka_producer", "consumer", "kafka_consumer"],
+            "methods": ["send", "send_and_wait", "produce", "subscribe"],
+            "arg": 0,
+            "keyword": "topic",
+        },
+    ],
+    "javascript": [
+        {"name": "redis", "kind": "cache_key", "methods": _REDIS_METHODS_JS, "arg": 0},
+        {
+            "name": "nats",
+            "kind": "subject",
+            "receivers": ["nc", "nats", "js", "jetstream"],
+            "methods": ["publish", "subscribe", "request"],
+            "arg": 0,
+        },
+        {
+            "name": "kafka",
+            "kind": "topic",
+            "receivers": ["producer", "consumer"],
+            "methods": ["send", "subscribe"],
+            "arg": 0,
+            "keyword": "topic",
+        },
+    ],
+    "go": [
+        {
+            "name": "redis",
+            "kind": "cache_key",
+            "receivers": ["rdb", "redis", "cache", "r", "valkey", "redisClient"],
+            "methods": _GO_REDIS_METHODS,
+            "arg": 1,
+        },
+        {
+            "name": "nats",
+            "kind": "subject",
+            "receivers": ["nc", "js", "nats", "natsConn", "conn"],
+            "methods": ["Publish", "PublishMsg", "Subscribe", "QueueSubscribe", "Request", "PullSubscribe"],
+            "arg": 0,
+        },
+        {
+            "name": "kafka",
+            "kind": "topic",
+            "types": ["kafka.Message", "sarama.ProducerMessage", "kafka.TopicPartition"],
+            "field": "Topic",
+        },
+    ],
+    "rust": [
+        {
+            "name": "redis",
+            "kind": "cache_key",
+            "receivers": ["con", "conn", "connection", "redis", "cache", "r"],
+            "methods": _RUST_REDIS_METHODS,
+            "arg": 0,
+        },
+        {
+            "name": "nats",
+            "kind": "subject",
+            "receivers": ["client", "nc", "nats", "jetstream", "js"],
+            "methods": ["publish", "subscribe", "request", "queue_subscribe"],
+            "arg": 0,
+        },
+        {
+            "name": "kafka",
+            "kind": "topic",
+            "receivers": ["FutureRecord", "BaseRecord", "consumer"],
+            "methods": ["to", "subscribe"],
+            "arg": 0,
+        },
+    ],
+    "elixir": [
+        {
+            "name": "redix",
+            "kind": "cache_key",
+            "receivers": ["Redix"],
+            "methods": ["command", "command!", "noreply_command", "pipeline"],
+            "arg": 1,
+        },
+        {
+            "name": "cachex",
+            "kind": "cache_key",
+            "receivers": ["Cachex"],
+            "methods": ["get", "put", "del", "exists?", "expire", "incr", "fetch", "get_and_update"],
+            "arg": 1,
+        },
+        {
+            "name": "gnat-pub",
+            "kind": "subject",
+            "receivers": ["Gnat"],
+            "methods": ["pub", "request"],
+            "arg": 1,
+        },
+        {"name": "gnat-sub", "kind": "subject", "receivers": ["Gnat"], "methods": ["sub"], "arg": 2},
+        {"name": "kafka_ex", "kind": "topic", "receivers": ["KafkaEx"], "methods": ["produce"], "arg": 0},
+        {
+            "name": "brod",
+            "kind": "topic",
+            "receivers": [":brod"],
+            "methods": ["produce", "produce_sync"],
+            "arg": 1,
+        },
+    ],
+}
+
+LANGUAGE_OF_GRAMMAR = {
+    "rust": "rust",
+    "go": "go",
+    "javascript": "javascript",
+    "typescript": "typescript",
+    "tsx": "typescript",
+    "elixir": "elixir",
+}
+
+
+@dataclass(frozen=True)
+class Sink:
+    name: str
+    kind: str
+    receivers: tuple[tuple[str, ...], ...] = ()
+    methods: frozenset[str] = frozenset()
+    arg: int | None = 0
+    keyword: str | None = None
+    types: frozenset[str] = frozenset()
+    field: str | None = None
+    regex: re.Pattern[str] | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    root: str
+    max_file_bytes: int
+    sinks: Mapping[str, tuple[Sink, ...]]
+    tenant_ids: frozenset[str]
+
+
+@dataclass
+class KeyInfo:
+    text: str
+    construction: str
+    identifiers: set[str] = field(default_factory=set)
+    literals: list[str] = field(default_factory=list)
+    constant: bool = True
+
+
+def normalise_identifier(name: str) -> str:
+    return name.lower().replace("_", "").replace("-", "")
+
+
+def _split_dotted(text: str) -> tuple[str, ...]:
+    return tuple(p for p in re.split(r"\.|::", text) if p)
+
+
+def receiver_matches(receiver: str, patterns: Iterable[tuple[str, ...]]) -> bool:
+    parts = _split_dotted(receiver)
+    for pat in patterns:
+        if len(parts) >= len(pat) and all(
+            fnmatchcase(p, q) for p, q in zip(parts[-len(pat) :], pat, strict=True)
+        ):
+            return True
+    return False
+
+
+_NATS_FULL_WILDCARD = re.compile(r"(?:^|\.)>$")
+
+
+def is_wildcard(literals: Iterable[str]) -> bool:
+    return any("*" in lit or _NATS_FULL_WILDCARD.search(lit) for lit in literals)
+
+
+# ---------------------------------------------------------------------------------------------
+# configuration
+
+
+def _option_error(name: str, message: str) -> SentinelError:
+    return SentinelError(f"extract.options.tenancy.{name}: {message}")
+
+
+def _str_list(value: Any, name: str) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _option_error(name, "must be a list of strings")
+    return list(value)
+
+
+def _sink(spec: Any, language: str, index: int, receivers: list[str]) -> Sink:
+    where = f"sinks.{language}[{index}]"
+    if not isinstance(spec, dict):
+        raise _option_error(where, "must be a mapping with name, kind and methods/types/regex")
+    name = spec.get("name")
+    kind = spec.get("kind", "cache_key")
+    if not isinstance(name, str) or not isinstance(kind, str):
+        raise _option_error(where, "needs string 'name' and 'kind'")
+    if "regex" in spec:
+        try:
+            pattern = re.compile(str(spec["regex"]), re.MULTILINE)
+        except re.error as exc:
+            raise _option_error(where, f"invalid regex: {exc}") from exc
+        return Sink(name=name, kind=kind, regex=pattern, arg=None)
+    if "types" in spec:
+        if not isinstance(spec.get("field"), str):
+            raise _option_error(where, "a 'types' sink needs a 'field'")
+        return Sink(
+            name=name,
+            kind=kind,
+            types=frozenset(_str_list(spec["types"], where + ".types")),
+            field=spec["field"],
+            arg=None,
+        )
+    methods = _str_list(spec.get("methods", []), where + ".methods")
+    if not methods:
+        raise _option_error(where, "needs 'methods' (or 'types' + 'field', or 'regex')")
+    recv = _str_list(spec["receivers"], where + ".receivers") if "receivers" in spec else receivers
+    arg = spec.get("arg", 0)
+    if arg is not None and (isinstance(arg, bool) or not isinstance(arg, int) or arg < 0):
+        raise _option_error(where, "'arg' must be a non-negative integer or null")
+    keyword = spec.get("keyword")
+    if keyword is not None and not isinstance(keyword, str):
+        raise _option_error(where, "'keyword' must be a string")
+    return Sink(
+        name=name,
+        kind=kind,
+        receivers=tuple(_split_dotted(r) for r in recv),
+        methods=frozenset(methods),
+        arg=arg,
+        keyword=keyword,
+    )
+
+
+def build_config(ctx: ExtractContext) -> Config:
+    options = dict(ctx.options)
+    known = {"tenant_identifiers", "receivers", "sinks"}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise _option_error(unknown[0], f"unknown option; choose from {', '.join(sorted(known))}")
+    tenant = _str_list(options.get("tenant_identifiers", DEFAULT_TENANT_IDENTIFIERS), "tenant_identifiers")
+    receivers = _str_list(options.get("receivers", DEFAULT_RECEIVERS), "receivers")
+    given = options.get("sinks") or {}
+    if not isinstance(given, dict):
+        raise _option_error("sinks", "must be a mapping of language to a list of sinks")
+    specs: dict[str, Any] = {**DEFAULT_SINKS, **given}
+    if "typescript" not in specs:
+        specs["typescript"] = specs["javascript"]
+    sinks: dict[str, tuple[Sink, ...]] = {}
+    for language, items in specs.items():
+        if not isinstance(items, list):
+            raise _option_error(f"sinks.{language}", "must be a list")
+        sinks[language] = tuple(_sink(s, language, i, receivers) for i, s in enumerate(items))
+    return Config(
+        root=str(ctx.root),
+        max_file_bytes=ctx.max_file_bytes,
+        sinks=sinks,
+        tenant_ids=frozenset(normalise_identifier(t) for t in tenant),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# sites
+
+
+def _site(
+    rel: str,
+    line: int,
+    language: str,
+    sink: Sink,
+    call: str,
+    info: KeyInfo,
+    cfg: Config,
+    via: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    text = " ".join(info.text.split())
+    if len(text) > MAX_KEY_CHARS:
+        text = text[: MAX_KEY_CHARS - 3] + "..."
+    idents = sorted(info.identifiers)
+    has_tenant = any(
+        normalise_identifier(part) in cfg.tenant_ids for ident in idents for part in _split_dotted(ident)
+    )
+    return {
+        "file": rel,
+        "line": line,
+        "language": language,
+        "sink": sink.name,
+        "sink_kind": sink.kind,
+        "call": call,
+        "key": text,
+        "construction": info.construction,
+        "dynamic": not info.constant,
+        "identifiers": idents,
+        "has_tenant": has_tenant,
+        "wildcard": is_wildcard(info.literals),
+        "via_variable": via,
+    }
+
+
+def _quick_filter(text: str, sinks: Iterable[Sink]) -> bool:
+    """Whether the file can hold a sink at all (skips parsing most files)."""
+    for sink in sinks:
+        if sink.regex is not None:
+            return True
+        if any(m in text for m in sink.methods) or (sink.field and sink.field in text):
+            return True
+    return False
+
+
+# --- Python -----------------------------------------------------------------------------------
+
+
+def _dotted(node: ast.AST) -> str | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def _py_identifiers(node: ast.AST, out: set[str]) -> None:
+    if isinstance(node, ast.Attribute | ast.Name):
+        dotted = _dotted(node)
+        if dotted is not None:
+            out.add(dotted)
+            return
+    if isinstance(node, ast.Call):
+        # What is called is not data; its receiver and arguments are.
+        if isinstance(node.func, ast.Attribute):
+            _py_identifiers(node.func.value, out)
+        for sub in [*node.args, *(k.value for k in node.keywords)]:
+            _py_identifiers(sub, out)
+        return
+    for child in ast.iter_child_nodes(node):
+        _py_identifiers(child, out)
+
+
+def _py_constant(node: ast.AST) -> bool:
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.JoinedStr):
+        return all(isinstance(v, ast.Constant) for v in node.values)
+    if isinstance(node, ast.BinOp):
+        return _py_constant(node.left) and _py_constant(node.right)
+    if isinstance(node, ast.List | ast.Tuple | ast.Set):
+        return all(_py_constant(e) for e in node.elts)
+    return False
+
+
+def _py_construction(node: ast.AST) -> str:
+    if isinstance(node, ast.Constant):
+        return "literal"
+    if isinstance(node, ast.JoinedStr):
+        return "fstring"
+    if isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "format" and isinstance(func.value, ast.Constant):
+            return "format"
+        return "call"
+    if isinstance(node, ast.BinOp):
+        if isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Constant):
+            return "percent"
+        if isinstance(node.op, ast.Add):
+            return "concat"
+    if isinstance(node, ast.Name):
+        return "variable"
+    if isinstance(node, ast.Attribute):
+        return "attribute"
+    if isinstance(node, ast.List | ast.Tuple | ast.Set):
+        return "list"
+    return "expression"
+
+
+def python_key(node: ast.AST, source: str) -> KeyInfo:
+    idents: set[str] = set()
+    _py_identifiers(node, idents)
+    literals = [n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    text = ast.get_source_segment(source, node) or ast.unparse(node)
+    return KeyInfo(
+        text=text,
+        construction=_py_construction(node),
+        identifiers=idents,
+        literals=literals,
+        constant=_py_constant(node),
+    )
+
+
+def _assignments(body: list[ast.stmt]) -> dict[str, list[tuple[int, ast.expr]]]:
+    """Simple ``name = value`` assignments in a scope, not entering nested functions or classes."""
+    out: dict[str, list[tuple[int, ast.expr]]] = {}
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            continue
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            out.setdefault(node.targets[0].id, []).append((node.lineno, node.value))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            out.setdefault(node.target.id, []).append((node.lineno, node.value))
+        stack.extend(ast.iter_child_nodes(node))
+    for entries in out.values():
+        entries.sort(key=lambda e: e[0])
+    return out
+
+
+def _py_call_arg(call: ast.Call, sink: Sink) -> ast.expr | None:
+    if sink.keyword:
+        for kw in call.keywords:
+            if kw.arg == sink.keyword:
+                return kw.value
+    if (
+        sink.arg is not None
+        and len(call.args) > sink.arg
+        and not isinstance(call.args[sink.arg], ast.Starred)
+    ):
+        return call.args[sink.arg]
+    return None
+
+
+def scan_python(
+    rel: str, source: str, sinks: tuple[Sink, ...], cfg: Config
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    try:
+        tree = ast.parse(source, filename=rel)
+    except (SyntaxError, ValueError) as exc:
+        line = getattr(exc, "lineno", None)
+        return [], [
+            problem(rel, f"cannot parse Python: {getattr(exc, 'msg', exc)}", line=line, code="syntax")
+        ]
+    sites: list[dict[str, Any]] = []
+
+    def visit(body: list[ast.stmt]) -> None:
+        scope = _assignments(body)
+        stack: list[ast.AST] = list(body)
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                for deco in node.decorator_list:
+                    stack.append(deco)
+                visit(node.body)
+                continue
+            if isinstance(node, ast.Lambda):
+                continue
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                receiver = _dotted(node.func.value)
+                if receiver is not None:
+                    _py_sink_site(node, receiver, node.func.attr, scope)
+            stack.extend(ast.iter_child_nodes(node))
+
+    def _py_sink_site(
+        call: ast.Call, receiver: str, method: str, scope: dict[str, list[tuple[int, ast.expr]]]
+    ) -> None:
+        for sink in sinks:
+            if method not in sink.methods or not receiver_matches(receiver, sink.receivers):
+                continue
+            arg = _py_call_arg(call, sink)
+            if arg is None:
+                continue
+            via = None
+            if isinstance(arg, ast.Name) and arg.id in scope:
+                earlier = [e for e in scope[arg.id] if e[0] < call.lineno]
+                if earlier:
+                    line, value = earlier[-1]
+                    via = {"name": arg.id, "line": line}
+                    arg = value
+            info = python_key(arg, source)
+            sites.append(_site(rel, call.lineno, "python", sink, f"{receiver}.{method}", info, cfg, via))
+            return
+
+    visit(tree.body)
+    return sites, []
+
+
+# --- tree-sitter languages --------------------------------------------------------------------
+
+_STRING_TYPES = {
+    "javascript": {"string", "template_string"},
+    "typescript": {"string", "template_string"},
+    "go": {"interpreted_string_literal", "raw_string_literal"},
+    "rust": {"string_literal", "raw_string_literal"},
+    "elixir": {"string", "charlist", "sigil"},
+}
+_INTERPOLATION = {"template_substitution", "interpolation"}
+_IDENT_TYPES = {
+    "identifier",
+    "field_identifier",
+    "property_identifier",
+    "shorthand_property_identifier",
+    "shorthand_field_identifier",
+    "private_property_identifier",
+}
+_MEMBER_TYPES = {"member_expression", "selector_expression", "field_expression", "dot", "scoped_identifier"}
+_CALL_TYPES = {"call_expression", "call", "macro_invocation"}
+_DELIMITERS = {'"', "'", "`", "${", "#{", "}", 'r#"', '"#'}
+# Calls that only convert a literal (``"a".into()``, ``String::from("a")``) keep it constant.
+_CONVERSIONS = {"into", "to_string", "to_owned", "from", "as_str", "String"}
+_RUST_FORMAT_NAME = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)")
+_SIMPLE_DOTTED = re.compile(r"^[A-Za-z_@:][\w.:@]*$")
+
+
+def _text(node: ts.Node) -> str:
+    return (node.text or b"").decode("utf-8", "replace")
+
+
+def _named_args(node: ts.Node | None) -> list[ts.Node]:
+    if node is None:
+        return []
+    return [c for c in node.named_children if c.type not in ("comment", "line_comment", "block_comment")]
+
+
+class _TsKey:
+    """Analyse a key node of one tree-sitter language."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self.strings = _STRING_TYPES[language]
+
+    def analyse(self, node: ts.Node) -> KeyInfo:
+        while node.type in ("reference_expression", "parenthesized_expression") and node.named_child_count:
+            inner = node.child_by_field_name("value") or node.named_children[-1]
+            node = inner
+        info = KeyInfo(text=_text(node), construction=self.construction(node))
+        self.walk(node, info)
+        return info
+
+    def construction(self, node: ts.Node) -> str:
+        t = node.type
+        if t in self.strings:
+            return (
+                "template"
+                if self._has_interp(node) and t == "template_string"
+                else ("interpolation" if self._has_interp(node) else "literal")
+            )
+        if t == "macro_invocation":
+            return "format" if _text(node).startswith(("format!", "format_args!")) else "call"
+        if t in ("binary_expression", "binary_operator"):
+            op = node.child_by_field_name("operator")
+            return "concat" if op is not None and _text(op) in ("+", "<>") else "expression"
+        if t in _CALL_TYPES:
+            func = node.child_by_field_name("function")
+            if func is not None and _text(func) in ("fmt.Sprintf", "fmt.Sprint", "strings.Join"):
+                return "format"
+            return "call"
+        if t == "identifier":
+            return "variable"
+        if t in _MEMBER_TYPES:
+            return "attribute"
+        if t in ("array", "list", "array_expression", "composite_literal", "slice_literal", "tuple"):
+            return "list"
+        return "expression"
+
+    def _has_interp(self, node: ts.Node) -> bool:
+        return any(c.type in _INTERPOLATION for c in node.named_children)
+
+    def walk(self, node: ts.Node, info: KeyInfo) -> None:
+        t = node.type
+        if t in self.strings:
+            for child in node.children:
+                if child.type in _INTERPOLATION:
+                    info.constant = False
+                    self.walk(child, info)
+                elif child.child_count == 0 and child.type not in _DELIMITERS:
+                    info.literals.append(_text(child))
+            if self.language == "rust":
+                # format!("{tenant_id}") reads tenant_id without naming it outside the string.
+                for lit in info.literals:
+                    info.identifiers.update(_RUST_FORMAT_NAME.findall(lit))
+            return
+        if t in _MEMBER_TYPES or t in _IDENT_TYPES:
+            text = "".join(_text(node).split())
+            if _SIMPLE_DOTTED.match(text) and t != "scoped_identifier":
+                info.identifiers.add(text)
+                info.constant = False
+                return
+        if t in _CALL_TYPES:
+            self._walk_call(node, info)
+            return
+        for child in node.named_children:
+            self.walk(child, info)
+
+    def _walk_call(self, node: ts.Node, info: KeyInfo) -> None:
+        func = (
+            node.child_by_field_name("function")
+            or node.child_by_field_name("target")
+            or node.child_by_field_name("macro")
+        )
+        name = _text(func).rsplit(".", 1)[-1].rsplit("::", 1)[-1] if func is not None else ""
+        if node.type == "macro_invocation":
+            for child in node.named_children:
+                if child.type == "token_tree":
+                    self._walk_tokens(child, info)
+            if not name.startswith("format"):
+                info.constant = False
+            return
+        if name not in _CONVERSIONS:
+            info.constant = False
+        if func is not None:
+            receiver = (
+                func.child_by_field_name("value")
+                or func.child_by_field_name("object")
+                or func.child_by_field_name("operand")
+                or func.child_by_field_name("left")
+            )
+            if receiver is not None:
+                self.walk(receiver, info)
+        args = node.child_by_field_name("arguments")
+        if args is None:
+            args = next((c for c in node.named_children if c.type == "arguments"), None)
+        for arg in _named_args(args):
+            self.walk(arg, info)
+
+    def _walk_tokens(self, tree: ts.Node, info: KeyInfo) -> None:
+        for child in tree.named_children:
+            if child.type == "identifier":
+                info.identifiers.add(_text(child))
+                info.constant = False
+            elif child.type == "token_tree":
+                self._walk_tokens(child, info)
+            else:
+                self.walk(child, info)
+
+
+def _ts_call_parts(node: ts.Node, language: str) -> tuple[str, str, list[ts.Node]] | None:
+    """(receiver text, method, argument nodes) of a method or remote call, else None."""
+    if language == "elixir":
+        target = node.child_by_field_name("target")
+        if target is None or target.type != "dot":
+            return None
+        left, right = target.child_by_field_name("left"), target.child_by_field_name("right")
+        if left is None or right is None:
+            return None
+        args_node = next((c for c in node.named_children if c.type == "arguments"), None)
+        args = _named_args(args_node)
+        parent = node.parent
+        if parent is not None and parent.type == "binary_operator":
+            op = parent.child_by_field_name("operator")
+            right_side = parent.child_by_field_name("right")
+            if op is not None and _text(op) == "|>" and right_side is not None and right_side.id == node.id:
+                lhs = parent.child_by_field_name("left")
+                if lhs is not None:
+                    args = [lhs, *args]
+        return _text(left), _text(right), args
+    func = node.child_by_field_name("function")
+    if func is None:
+        return None
+    if func.type in ("member_expression", "selector_expression", "field_expression"):
+        obj = (
+            func.child_by_field_name("object")
+            or func.child_by_field_name("operand")
+            or func.child_by_field_name("value")
+        )
+        prop = func.child_by_field_name("property") or func.child_by_field_name("field")
+    elif func.type == "scoped_identifier":
+        obj, prop = func.child_by_field_name("path"), func.child_by_field_name("name")
+    else:
+        return None
+    if obj is None or prop is None:
+        return None
+    return "".join(_text(obj).split()), _text(prop), _named_args(node.child_by_field_name("arguments"))
+
+
+def _ts_pick_arg(args: list[ts.Node], sink: Sink) -> ts.Node | None:
+    if sink.keyword:
+        for arg in args:
+            if arg.type == "object":
+                for pair in arg.named_children:
+                    key = pair.child_by_field_name("key")
+                    if pair.type == "pair" and key is not None and _text(key).strip("'\"") == sink.keyword:
+                        return pair.child_by_field_name("value")
+                    if pair.type == "shorthand_property_identifier" and _text(pair) == sink.keyword:
+                        return pair
+            elif arg.type == "keywords" or arg.type == "keyword_argument":
+                continue
+    if sink.arg is not None and len(args) > sink.arg:
+        return args[sink.arg]
+    return None
+
+
+def scan_tree_sitter(
+    rel: str, source: str, language: str, sinks: tuple[Sink, ...], cfg: Config
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    grammar = treesitter.grammar_for(rel) or language
+    tree = treesitter.parser(grammar).parse(source.encode("utf-8"))
+    problems = []
+    error_line = treesitter.first_error_line(tree)
+    if error_line is not None:
+        problems.append(
+            problem(
+                rel,
+                f"syntax error ({grammar}); what follows it may be incomplete",
+                line=error_line,
+                code="syntax",
+            )
+        )
+    analyser = _TsKey(language)
+    call_sinks = [s for s in sinks if s.methods]
+    type_sinks = [s for s in sinks if s.types]
+    sites: list[dict[str, Any]] = []
+    for node in _walk(tree.root_node):
+        if node.type in ("call_expression", "call") and call_sinks:
+            parts = _ts_call_parts(node, language)
+            if parts is None:
+                continue
+            receiver, method, args = parts
+            for sink in call_sinks:
+                if method in sink.methods and receiver_matches(receiver, sink.receivers):
+                    arg = _ts_pick_arg(args, sink)
+                    if arg is not None:
+                        sites.append(
+                            _site(
+                                rel,
+                                node.start_point[0] + 1,
+                                language,
+                                sink,
+                                f"{receiver}.{method}",
+                                analyser.analyse(arg),
+                                cfg,
+                            )
+                        )
+                        break
+        elif node.type == "composite_literal" and type_sinks:
+            type_node = node.child_by_field_name("type")
+            body = node.child_by_field_name("body")
+            type_name = "".join(_text(type_node).split()).lstrip("&*") if type_node is not None else ""
+            for sink in type_sinks:
+                if type_name not in sink.types or body is None:
+                    continue
+                for element in body.named_children:
+                    key = element.child_by_field_name("key")
+                    value = element.child_by_field_name("value")
+                    if (
+                        element.type == "keyed_element"
+                        and key is not None
+                        and value is not None
+                        and _text(key) == sink.field
+                    ):
+                        target = (
+                            value.named_children[0]
+                            if value.type == "literal_element" and value.named_child_count
+                            else value
+                        )
+                        sites.append(
+                            _site(
+                                rel,
+                                element.start_point[0] + 1,
+                                language,
+                                sink,
+                                f"{type_name}{{{sink.field}}}",
+                                analyser.analyse(target),
+                                cfg,
+                            )
+                        )
+    return sites, problems
+
+
+def _walk(root: ts.Node) -> Iterator[ts.Node]:
+    cursor = root.walk()
+    while True:
+        node = cursor.node
+        if node is not None:
+            yield node
+        if cursor.goto_first_child():
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                return
+
+
+# --- line patterns ----------------------------------------------------------------------------
+
+_TEXT_STRING = re.compile(r"\"((?:[^\"\\]|\\.)*)\"|'((?:[^'\\]|\\.)*)'|`([^`]*)`")
+_TEXT_IDENT = re.compile(r"[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*")
+
+
+def text_key(text: str) -> KeyInfo:
+    literals = [next(g for g in m.groups() if g is not None) for m in _TEXT_STRING.finditer(text)]
+    rest = _TEXT_STRING.sub(" ", text)
+    idents = set(_TEXT_IDENT.findall(rest))
+    stripped = text.strip()
+    whole_literal = bool(_TEXT_STRING.fullmatch(stripped))
+    return KeyInfo(
+        text=stripped,
+        construction="literal" if whole_literal else "expression",
+        identifiers=idents,
+        literals=literals,
+        constant=whole_literal or not idents,
+    )
+
+
+def scan_regex(
+    rel: str, source: str, language: str, sinks: tuple[Sink, ...], cfg: Config
+) -> list[dict[str, Any]]:
+    sites = []
+    for sink in sinks:
+        if sink.regex is None:
+            continue
+        for m in sink.regex.finditer(source):
+            group = "key" if "key" in sink.regex.groupindex else (1 if sink.regex.groups else 0)
+            key = m.group(group)
+            if key is None:
+                continue
+            line = source.count("\n", 0, m.start(group)) + 1
+            sites.append(_site(rel, line, language, sink, sink.name, text_key(key), cfg))
+    return sites
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def language_of(rel: str) -> str | None:
+    if rel.endswith((".py", ".pyi")):
+        return "python"
+    grammar = treesitter.grammar_for(rel)
+    return LANGUAGE_OF_GRAMMAR.get(grammar) if grammar else None
+
+
+def scan_file(cfg: Config, rel: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    language = language_of(rel)
+    if language is None:
+        return [], []
+    sinks = cfg.sinks.get(language, ())
+    if not sinks:
+        return [], []
+    ctx = ExtractContext(root=Path(cfg.root), files=(), max_file_bytes=cfg.max_file_bytes)
+    source, prob = read_source(ctx, rel)
+    if source is None:
+        return [], [prob] if prob else []
+    if not _quick_filter(source, sinks):
+        return [], []
+    structural = tuple(s for s in sinks if s.regex is None)
+    if language == "python":
+        sites, problems = scan_python(rel, source, structural, cfg) if structural else ([], [])
+    else:
+        sites, problems = scan_tree_sitter(rel, source, language, structural, cfg) if structural else ([], [])
+    sites.extend(scan_regex(rel, source, language, sinks, cfg))
+    return sites, problems
+
+
+def extract(ctx: ExtractContext) -> dict[str, Any]:
+    cfg = build_config(ctx)
+    files = [f for f in ctx.files if language_of(f) is not None]
+    sites: list[dict[str, Any]] = []
+    problems: list[dict[str, Any]] = []
+    for found, probs in parallel_map(partial(scan_file, cfg), files, jobs=ctx.jobs):
+        sites.extend(found)
+        problems.extend(probs)
+    sites.sort(key=lambda s: (s["file"], s["line"], s["sink"], s["key"]))
+    by_kind: dict[str, int] = {}
+    for s in sites:
+        by_kind[s["sink_kind"]] = by_kind.get(s["sink_kind"], 0) + 1
+    return document(
+        ctx,
+        KIND,
+        tenant_identifiers=sorted(
+            _str_list(ctx.options.get("tenant_identifiers", DEFAULT_TENANT_IDENTIFIERS), "tenant_identifiers")
+        ),
+        sites=sites,
+        totals={
+            "sites": len(sites),
+            "dynamic": sum(1 for s in sites if s["dynamic"]),
+            "with_tenant": sum(1 for s in sites if s["has_tenant"]),
+            "without_tenant": sum(1 for s in sites if not s["has_tenant"]),
+            "wildcard": sum(1 for s in sites if s["wildcard"]),
+            "by_kind": dict(sorted(by_kind.items())),
+        },
+        problems=problems,
+    )

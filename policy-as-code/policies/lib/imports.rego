@@ -1,0 +1,201 @@
+# METADATA
+# title: Import graph helpers
+# description: >-
+#   The import graph of the imports document and the contract engine the architecture rules
+#   share: package names resolved to modules, layer maps, direct and indirect crossings. Kept
+#   in its own package so each rule package stays one file, and written for regorus's costs:
+#   native set operations and builtins in the loops over imports, no function calls there.
+package sentinel.imports
+
+import data.sentinel.lib
+
+modules := [f.module | input.kind == "imports"; some f in input.files; is_string(f.module)]
+
+# Whether every file defines its own module (the usual case; .py next to .pyi, or .ts next to
+# .js, share one).
+unique_modules if count(modules) == count({m | some m in modules})
+
+# Module name -> indexes (into input.files) of the files that define it.
+files_by_module := {f.module: [i] | some i, f in input.files; is_string(f.module)} if unique_modules
+
+files_by_module := lib.group_by([[f.module, i] | some i, f in input.files; is_string(f.module)]) if {
+	input.kind == "imports"
+	not unique_modules
+}
+
+# Module -> the first-party modules it imports: the import graph every contract reads.
+import_graph := {m: targets |
+	some m, indexes in files_by_module
+	targets := {t |
+		some i in indexes
+		some imp in input.files[i].imports
+		imp.kind == "first_party"
+		some t in imp.modules
+		t != m
+	}
+}
+
+# The separator of module names per language: Rust "::", Go and JavaScript "/", else ".".
+_separators := {"rust": "::", "go": "/", "javascript": "/", "typescript": "/"}
+
+# Module -> the separator of its name.
+separator := {f.module: object.get(_separators, f.language, ".") |
+	input.kind == "imports"
+	some f in input.files
+	is_string(f.module)
+}
+
+# Where module m imports module t: the first such import statement.
+site(m, t) := [{"file": imp.file, "line": imp.line} |
+	some i in files_by_module[m]
+	some imp in input.files[i].imports
+	t in imp.modules
+][0]
+
+# Every module of the graph, importer or imported.
+nodes := {m | some m, _ in import_graph} | {t | some _, targets in import_graph; some t in targets}
+
+# The modules of the graph that are one of the named modules or packages or lie inside one.
+# One native prefix match per module keeps a contract check linear in the number of modules.
+modules_under(prefixes) := ({p | some p in prefixes} & nodes) | {m |
+	starts := [concat("", [p, sep]) | some p in prefixes; some sep in [".", "::", "/"]]
+	some m in nodes
+	strings.any_prefix_match(m, starts)
+}
+
+# A contract's name for messages: its name, or its kind and position in the data.
+contract_name(contract, _, _) := contract.name if is_string(contract.name)
+
+contract_name(contract, kind, index) := sprintf("%s[%d]", [kind, index]) if not is_string(contract.name)
+
+# import-linter's ignore_imports: "importer -> imported", each side a glob over dotted names.
+ignored(contract, importer, imported) if {
+	some pattern in object.get(contract, "ignore_imports", [])
+	parts := split(pattern, "->")
+	count(parts) == 2
+	glob.match(trim_space(parts[0]), ["."], importer)
+	glob.match(trim_space(parts[1]), ["."], imported)
+}
+
+# ---- Layers and independence -------------------------------------------------------------
+# One engine checks both over a spec: {"name", "kind", "layers": [[module, ...], ...] highest
+# first, "independent": [bool, ...], "indirect": bool, "ignore_imports": [...]}. An independence
+# contract is a single layer whose members are independent.
+
+# The modules of each layer (a module in two layers belongs to the higher one) and, for
+# independent layers, of each member.
+layer_model(spec) := {"layered": layered, "members": members, "groups": groups} if {
+	raw := [modules_under(names) | some names in spec.layers]
+	above := [union({raw[k] | some k in numbers.range(0, i - 1); k < i}) | some i, _ in raw]
+	sets := [s | some i, r in raw; s := r - above[i]]
+	layered := {m: i | some i, s in sets; some m in s}
+	member_sets := {p: s |
+		some i, names in spec.layers
+		spec.independent[i] == true
+		some p in names
+		s := modules_under([p]) & sets[i]
+	}
+	members := {m: p | some p, s in member_sets; some m in s}
+	groups := array.concat(
+		[{"layer": i, "names": spec.layers[i], "member": null, "modules": sets[i]} |
+			some i, _ in sets
+			not spec.independent[i]
+		],
+		[{"layer": i, "names": [p], "member": p, "modules": member_sets[p]} |
+			some i, names in spec.layers
+			spec.independent[i] == true
+			some p in names
+		],
+	)
+}
+
+_hit(spec, model, importer, t, via, site) := {
+	"spec": spec,
+	"importer": importer,
+	"importer_layer": model.layered[importer],
+	"imported": t,
+	"imported_layer": model.layered[t],
+	"via": via,
+	"site": site,
+}
+
+layer_direct(spec, model) := {hit |
+	some m, i in model.layered
+	some t in import_graph[m]
+	model.layered[t] < i
+	not ignored(spec, m, t)
+	hit := _hit(spec, model, m, t, null, site(m, t))
+} | {hit |
+	some m, i in model.layered
+	spec.independent[i] == true
+	member := model.members[m]
+	some t in import_graph[m]
+	model.layered[t] == i
+	model.members[t] != member
+	not ignored(spec, m, t)
+	hit := _hit(spec, model, m, t, null, site(m, t))
+}
+
+# Indirect: from a group (a layer, or one member of an independent layer), follow imports
+# through modules outside every layer; an import from there into a higher layer (or another
+# member of the same independent layer) completes an illegal chain.
+layer_indirect(spec, model) := {hit |
+	free := object.remove(import_graph, {m | some m, _ in model.layered})
+	some group in model.groups
+	starts := {t | some m in group.modules; some t in import_graph[m]; not model.layered[t]}
+	count(starts) > 0
+	reached := graph.reachable(free, starts)
+	some w in reached
+	some t in import_graph[w]
+	j := model.layered[t]
+	_chain_crosses(spec, model, group, j, t)
+	not ignored(spec, w, t)
+	hit := {
+		"spec": spec,
+		"importer": group.names,
+		"importer_layer": group.layer,
+		"imported": t,
+		"imported_layer": j,
+		"via": w,
+		"site": site(w, t),
+	}
+}
+
+_chain_crosses(_, _, group, j, _) if j < group.layer
+
+_chain_crosses(_, model, group, j, t) if {
+	j == group.layer
+	group.member != null
+	model.members[t] != group.member
+}
+
+layer_violations(spec) := hits if {
+	spec.indirect == true
+	model := layer_model(spec)
+	hits := layer_direct(spec, model) | layer_indirect(spec, model)
+}
+
+layer_violations(spec) := layer_direct(spec, layer_model(spec)) if spec.indirect != true
+
+_layer_label(spec, i) := concat(" | ", spec.layers[i])
+
+_layer_chain(spec) := concat(" > ", [_layer_label(spec, i) | some i, _ in spec.layers])
+
+# What the import breaks: a higher layer, or an independent sibling.
+_layer_breach(hit) := sprintf("%s is in the higher layer %s", [hit.imported, _layer_label(hit.spec, hit.imported_layer)]) if {
+	hit.imported_layer < hit.importer_layer
+}
+
+_layer_breach(hit) := sprintf("%s is in an independent sibling of the same layer (%s)", [hit.imported, _layer_label(hit.spec, hit.importer_layer)]) if {
+	hit.imported_layer == hit.importer_layer
+}
+
+layer_message(hit) := sprintf(
+	"%s:%d: %s imports %s, but %s, which %s contract %q forbids (%s). Move the code to a lower layer or invert the dependency.",
+	[hit.site.file, hit.site.line, hit.importer, hit.imported, _layer_breach(hit), hit.spec.kind, hit.spec.name, _layer_chain(hit.spec)],
+) if hit.via == null
+
+layer_message(hit) := sprintf(
+	"%s:%d: %s imports %s, and %s is itself imported (directly or indirectly) by %s; %s, so %s contract %q is broken by an indirect import (%s). Cut this import or the chain that reaches %s.",
+	[hit.site.file, hit.site.line, hit.via, hit.imported, hit.via, concat(", ", hit.importer), _layer_breach(hit), hit.spec.kind, hit.spec.name, _layer_chain(hit.spec), hit.via],
+) if hit.via != null
