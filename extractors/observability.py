@@ -63,64 +63,23 @@ from sentinel.errors import SentinelError
 KIND = "observability"
 MAX_CALL_CHARS = 120
 
+# fmt: off
 DEFAULT_METRIC_CALLS = [
-    "metrics.",
-    "prometheus",
-    "statsd.",
-    "counter.inc",
-    ".observe(",
-    ".inc(",
-    "Counter(",
-    "Histogram(",
-    "Gauge(",
-    "Summary(",
-    ":telemetry.execute",
-    "counter!(",
-    "histogram!(",
-    "gauge!(",
+    "metrics.", "prometheus", "statsd.", "counter.inc", ".observe(", ".inc(", "Counter(", "Histogram(",
+    "Gauge(", "Summary(", ":telemetry.execute", "counter!(", "histogram!(", "gauge!(",
 ]
 DEFAULT_LOG_CALLS = [
-    "logger.info",
-    "logger.debug",
-    "logger.warning",
-    "logger.error",
-    "logger.exception",
-    "logger.critical",
-    "log.info",
-    "log.debug",
-    "log.warning",
-    "log.warn",
-    "log.error",
-    "structlog",
-    "logger.bind",
-    "Logger.info",
-    "Logger.debug",
-    "Logger.warning",
-    "Logger.warn",
-    "Logger.error",
-    "tracing::info!",
-    "tracing::debug!",
-    "tracing::warn!",
-    "tracing::error!",
-    "info!(",
-    "warn!(",
-    "error!(",
-    "debug!(",
-    "slog.",
-    "zap.",
+    "logger.info", "logger.debug", "logger.warning", "logger.error", "logger.exception", "logger.critical",
+    "log.info", "log.debug", "log.warning", "log.warn", "log.error", "structlog", "logger.bind",
+    "Logger.info", "Logger.debug", "Logger.warning", "Logger.warn", "Logger.error", "tracing::info!",
+    "tracing::debug!", "tracing::warn!", "tracing::error!", "info!(", "warn!(", "error!(", "debug!(",
+    "slog.", "zap.",
 ]
 DEFAULT_TRACE_CALLS = [
-    "tracer.start_as_current_span",
-    "start_span",
-    "span(",
-    "span!(",
-    "#[instrument]",
-    "tracing::instrument",
-    "OpenTelemetry.Tracer",
-    "Tracer.with_span",
-    "otel.Tracer",
-    "tracer.Start(",
+    "tracer.start_as_current_span", "start_span", "span(", "span!(", "#[instrument]", "tracing::instrument",
+    "_span!(", "OpenTelemetry.Tracer", "Tracer.with_span", "otel.Tracer", "tracer.Start(",
 ]
+# fmt: on
 DEFAULT_INTERNAL_ROUTES = ["/internal/*", "/healthz", "/metrics", "/readyz", "/livez"]
 HTTP_VERBS = ["get", "post", "put", "delete", "patch", "head", "options", "trace"]
 DEFAULT_HANDLER_PATTERNS: dict[str, Any] = {
@@ -146,21 +105,18 @@ _LOG_METHODS = {"debug", "info", "warning", "warn", "error", "exception", "criti
 
 @dataclass(frozen=True)
 class Matcher:
-    """Call-text patterns of one kind (metric, log or trace), compiled once."""
+    """Call-text patterns of one kind (metric, log or trace), compiled once into one regex."""
 
     patterns: tuple[str, ...]
-    regexes: tuple[re.Pattern[str], ...]
+    regex: re.Pattern[str]
 
     @classmethod
     def of(cls, patterns: Sequence[str]) -> Matcher:
-        regexes = []
-        for p in patterns:
-            boundary = r"(?<![A-Za-z0-9_])" if p[:1].isalnum() or p[:1] == "_" else ""
-            regexes.append(re.compile(boundary + re.escape(p), re.IGNORECASE))
-        return cls(tuple(patterns), tuple(regexes))
+        parts = [(r"(?<![A-Za-z0-9_])" if p[:1].isalnum() else "") + re.escape(p) for p in patterns]
+        return cls(tuple(patterns), re.compile("|".join(parts) if parts else r"(?!)", re.IGNORECASE))
 
     def matches(self, text: str) -> bool:
-        return any(r.search(text) for r in self.regexes)
+        return self.regex.search(text) is not None
 
 
 @dataclass(frozen=True)
@@ -309,7 +265,18 @@ def _dotted(node: ast.AST) -> str | None:
 
 
 def _callee(node: ast.expr) -> str:
-    return _dotted(node) or ast.unparse(node)
+    """Short text of what is called: ``REQUESTS.labels(...).inc``, ``get_logger(...).info``."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return f"{_callee(node.value)}.{node.attr}"
+    if isinstance(node, ast.Call):
+        return f"{_callee(node.func)}(...)"
+    if isinstance(node, ast.Subscript):
+        return f"{_callee(node.value)}[...]"
+    if isinstance(node, ast.Constant):
+        return "<str>" if isinstance(node.value, str) else "<const>"
+    return f"<{type(node).__name__.lower()}>"
 
 
 def _str_const(node: ast.AST | None) -> str | None:
@@ -338,12 +305,6 @@ def _route_decorator(deco: ast.expr, verbs: frozenset[str]) -> tuple[str, list[s
         else:
             methods = [verb.upper()]
     return route, methods
-
-
-def _python_body_calls(defn: Definition, node: ast.AST, cfg: Config, skip: ast.AST | None = None) -> None:
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.Call) and sub is not skip:
-            _record(defn, cfg, _callee(sub.func) + "(", sub.lineno)
 
 
 def _unstructured(rel: str, tree: ast.Module) -> list[dict[str, Any]]:
@@ -418,49 +379,52 @@ def scan_python(rel: str, source: str, cfg: Config) -> FileFacts:
     module = _module_of(rel)
     framework = _python_framework(tree)
 
-    def visit(body: Sequence[ast.stmt], prefix: str) -> None:
-        for node in body:
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                qual = f"{prefix}{node.name}"
-                defn = Definition(rel, node.lineno, node.name, qual, "python", module)
-                routes = []
-                for deco in node.decorator_list:
-                    found = _route_decorator(deco, cfg.python_verbs)
-                    if found:
-                        routes.append((deco, found))
-                        continue
-                    if isinstance(deco, ast.Call):
-                        _record(defn, cfg, _callee(deco.func) + "(", deco.lineno)
-                    else:
-                        _record(defn, cfg, "@" + _callee(deco), deco.lineno)
-                for stmt in node.body:
-                    _python_body_calls(defn, stmt, cfg)
-                facts.definitions.append(defn)
-                for deco, (route, methods) in routes:
-                    for method in methods:
-                        facts.registrations.append(
-                            Registration(
-                                rel,
-                                deco.lineno,
-                                framework,
-                                "python",
-                                route,
-                                method,
-                                qual,
-                                module,
-                                inline=defn,
-                            )
-                        )
-                visit(node.body, qual + ".")
-            elif isinstance(node, ast.ClassDef):
-                qual = f"{prefix}{node.name}"
-                cls = Definition(rel, node.lineno, node.name, qual, "python", module)
-                for stmt in node.body:
-                    _python_body_calls(cls, stmt, cfg)
-                facts.definitions.append(cls)
-                visit(node.body, qual + ".")
+    nested: list[tuple[Definition, Definition]] = []
 
-    visit(tree.body, "")
+    def define(
+        node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, owner: Definition | None, prefix: str
+    ) -> None:
+        qual = f"{prefix}{node.name}"
+        defn = Definition(rel, node.lineno, node.name, qual, "python", module)
+        facts.definitions.append(defn)
+        if owner is not None:
+            nested.append((owner, defn))
+        for deco in node.decorator_list:
+            found = _route_decorator(deco, cfg.python_verbs) if not isinstance(node, ast.ClassDef) else None
+            if found is not None:
+                route, methods = found
+                for method in methods:
+                    facts.registrations.append(
+                        Registration(
+                            rel, deco.lineno, framework, "python", route, method, qual, module, inline=defn
+                        )
+                    )
+                continue
+            if isinstance(deco, ast.Call):
+                _record(defn, cfg, _callee(deco.func) + "(", deco.lineno)
+                collect(deco.args, defn, qual + ".")
+            else:
+                _record(defn, cfg, "@" + _callee(deco), deco.lineno)
+        collect(node.body, defn, qual + ".")
+
+    def collect(nodes: Sequence[ast.AST], owner: Definition | None, prefix: str) -> None:
+        """One pass over the tree: each call is filed under its innermost function or class."""
+        stack = list(reversed(nodes))
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                define(node, owner, prefix)
+                continue
+            if owner is not None and isinstance(node, ast.Call):
+                _record(owner, cfg, _callee(node.func) + "(", node.lineno)
+            stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+    collect(tree.body, None, "")
+    # A function's signals include its nested functions'; a class's, its methods'.
+    for owner, inner in reversed(nested):
+        owner.metric.extend(inner.metric)
+        owner.log.extend(inner.log)
+        owner.trace.extend(inner.trace)
     if _is_urlconf(rel, cfg):
         facts.registrations.extend(_django_routes(rel, tree, module))
     if cfg.unstructured and not is_test_path(rel):

@@ -55,6 +55,17 @@ _FENCE = re.compile(r"^(---|\.\.\.)\s*$")
 _TTL = re.compile(r"^\s*(\d+)\s*([dw]?)\s*$", re.IGNORECASE)
 
 
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, but dates stay strings: ``2024-13-01`` must be a reported bad date, not a
+    ``ValueError`` out of the loader; fields are turned into dates where they are read."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 @dataclass
 class FrontMatter:
     """YAML front matter of a Markdown file: data, its node tree (for line numbers) and the body."""
@@ -92,8 +103,8 @@ def read_front_matter(rel: str, text: str) -> FrontMatter:
     yaml_text = "\n".join(lines[1:end])
     fm = FrontMatter(present=True, first_line=1, body="\n".join(lines[end + 1 :]), body_first_line=end + 2)
     try:
-        fm.node = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
-        fm.data = yaml.safe_load(yaml_text)
+        fm.node = yaml.compose(yaml_text, Loader=_Loader)
+        fm.data = yaml.load(yaml_text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = (mark.line + 2) if mark is not None else 1
@@ -101,6 +112,9 @@ def read_front_matter(rel: str, text: str) -> FrontMatter:
         fm.problems.append(
             problem(rel, f"malformed YAML front matter: {reason}", line=line, code="front_matter")
         )
+        fm.data, fm.node = None, None
+    except (ValueError, TypeError, RecursionError) as exc:
+        fm.problems.append(problem(rel, f"malformed YAML front matter: {exc}", line=2, code="front_matter"))
         fm.data, fm.node = None, None
     return fm
 

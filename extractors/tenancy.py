@@ -58,321 +58,90 @@ from sentinel.errors import SentinelError
 KIND = "tenancy"
 MAX_KEY_CHARS = 200
 DEFAULT_TENANT_IDENTIFIERS = [
-    "tenant_id",
-    "tenant",
-    "org_id",
-    "organization_id",
-    "account_id",
-    "workspace_id",
+    "tenant_id", "tenant", "org_id", "organization_id", "account_id", "workspace_id",
 ]
 DEFAULT_RECEIVERS = ["redis", "cache", "r", "valkey", "client.redis"]
 
-_REDIS_METHODS = [
-    "get",
-    "set",
-    "setex",
-    "setnx",
-    "psetex",
-    "getset",
-    "getdel",
-    "getex",
-    "mget",
-    "delete",
-    "unlink",
-    "exists",
-    "expire",
-    "pexpire",
-    "expireat",
-    "ttl",
-    "incr",
-    "incrby",
-    "decr",
-    "decrby",
-    "append",
-    "hget",
-    "hset",
-    "hsetnx",
-    "hmget",
-    "hmset",
-    "hgetall",
-    "hdel",
-    "hincrby",
-    "hkeys",
-    "hvals",
-    "hexists",
-    "lpush",
-    "rpush",
-    "lpop",
-    "rpop",
-    "lrange",
-    "llen",
-    "sadd",
-    "srem",
-    "smembers",
-    "sismember",
-    "scard",
-    "zadd",
-    "zrem",
-    "zrange",
-    "zrangebyscore",
-    "zscore",
-    "zincrby",
-    "zcard",
-    "keys",
-    "scan_iter",
-    "xadd",
-    "xread",
-    "xrange",
-    "pfadd",
-    "setbit",
-    "getbit",
-]
-_REDIS_METHODS_JS = sorted(
-    {
-        *_REDIS_METHODS,
-        "del",
-        "hGet",
-        "hSet",
-        "hGetAll",
-        "hDel",
-        "sAdd",
-        "sMembers",
-        "zAdd",
-        "lPush",
-        "rPush",
-        "lRange",
-        "setEx",
-        "setNX",
-        "pExpire",
-        "incrBy",
-    }
-)
-_GO_REDIS_METHODS = [
-    "Get",
-    "Set",
-    "SetNX",
-    "SetEx",
-    "SetEX",
-    "GetSet",
-    "GetDel",
-    "MGet",
-    "Del",
-    "Unlink",
-    "Exists",
-    "Expire",
-    "PExpire",
-    "ExpireAt",
-    "TTL",
-    "Incr",
-    "IncrBy",
-    "Decr",
-    "DecrBy",
-    "Append",
-    "HGet",
-    "HSet",
-    "HSetNX",
-    "HMGet",
-    "HGetAll",
-    "HDel",
-    "HIncrBy",
-    "HKeys",
-    "HVals",
-    "HExists",
-    "LPush",
-    "RPush",
-    "LPop",
-    "RPop",
-    "LRange",
-    "LLen",
-    "SAdd",
-    "SRem",
-    "SMembers",
-    "SIsMember",
-    "SCard",
-    "ZAdd",
-    "ZRem",
-    "ZRange",
-    "ZRangeByScore",
-    "ZScore",
-    "ZIncrBy",
-    "ZCard",
-    "Keys",
-    "XAdd",
-    "PFAdd",
-]
-_RUST_REDIS_METHODS = [
-    "get",
-    "set",
-    "set_ex",
-    "set_nx",
-    "pset_ex",
-    "getset",
-    "get_del",
-    "del",
-    "unlink",
-    "exists",
-    "expire",
-    "pexpire",
-    "ttl",
-    "incr",
-    "decr",
-    "append",
-    "hget",
-    "hset",
-    "hset_nx",
-    "hget_all",
-    "hdel",
-    "hincr",
-    "hkeys",
-    "hvals",
-    "hexists",
-    "lpush",
-    "rpush",
-    "lpop",
-    "rpop",
-    "lrange",
-    "llen",
-    "sadd",
-    "srem",
-    "smembers",
-    "sismember",
-    "scard",
-    "zadd",
-    "zrem",
-    "zrange",
-    "zscore",
-    "zincr",
-    "zcard",
-    "keys",
-    "scan_match",
-    "xadd",
-    "pfadd",
-]
 
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+_REDIS_METHODS = _words("""
+    get set setex setnx psetex getset getdel getex mget delete unlink exists expire pexpire expireat ttl
+    incr incrby decr decrby append hget hset hsetnx hmget hmset hgetall hdel hincrby hkeys hvals hexists
+    lpush rpush lpop rpop lrange llen sadd srem smembers sismember scard zadd zrem zrange zrangebyscore
+    zscore zincrby zcard keys scan_iter xadd xread xrange pfadd setbit getbit
+""")
+_REDIS_METHODS_JS = sorted({
+    *_REDIS_METHODS,
+    *_words("del hGet hSet hGetAll hDel sAdd sMembers zAdd lPush rPush lRange setEx setNX pExpire incrBy"),
+})
+_GO_REDIS_METHODS = _words("""
+    Get Set SetNX SetEx SetEX GetSet GetDel MGet Del Unlink Exists Expire PExpire ExpireAt TTL Incr IncrBy
+    Decr DecrBy Append HGet HSet HSetNX HMGet HGetAll HDel HIncrBy HKeys HVals HExists LPush RPush LPop
+    RPop LRange LLen SAdd SRem SMembers SIsMember SCard ZAdd ZRem ZRange ZRangeByScore ZScore ZIncrBy
+    ZCard Keys XAdd PFAdd
+""")
+_RUST_REDIS_METHODS = _words("""
+    get set set_ex set_nx pset_ex getset get_del del unlink exists expire pexpire ttl incr decr append
+    hget hset hset_nx hget_all hdel hincr hkeys hvals hexists lpush rpush lpop rpop lrange llen sadd srem
+    smembers sismember scard zadd zrem zrange zscore zincr zcard keys scan_match xadd pfadd
+""")
+
+# fmt: off
 DEFAULT_SINKS: dict[str, list[dict[str, Any]]] = {
     "python": [
         {"name": "redis", "kind": "cache_key", "methods": _REDIS_METHODS, "arg": 0, "keyword": "name"},
-        {
-            "name": "redis-pubsub",
-            "kind": "channel",
-            "receivers": ["redis", "r", "pubsub", "valkey", "client.redis"],
-            "methods": ["publish", "subscribe", "psubscribe"],
-            "arg": 0,
-            "keyword": "channel",
-        },
-        {
-            "name": "nats",
-            "kind": "subject",
-            "receivers": ["nc", "nats", "js", "jetstream", "nats_client"],
-            "methods": ["publish", "subscribe", "request", "pull_subscribe"],
-            "arg": 0,
-            "keyword": "subject",
-        },
-        {
-            "name": "kafka",
-            "kind": "topic",
-            "receivers": ["producer", "kafka_producer", "consumer", "kafka_consumer"],
-            "methods": ["send", "send_and_wait", "produce", "subscribe"],
-            "arg": 0,
-            "keyword": "topic",
-        },
+        {"name": "redis-pubsub", "kind": "channel",
+         "receivers": ["redis", "r", "pubsub", "valkey", "client.redis"],
+         "methods": ["publish", "subscribe", "psubscribe"], "arg": 0, "keyword": "channel"},
+        {"name": "nats", "kind": "subject", "receivers": ["nc", "nats", "js", "jetstream", "nats_client"],
+         "methods": ["publish", "subscribe", "request", "pull_subscribe"], "arg": 0, "keyword": "subject"},
+        {"name": "kafka", "kind": "topic",
+         "receivers": ["producer", "kafka_producer", "consumer", "kafka_consumer"],
+         "methods": ["send", "send_and_wait", "produce", "subscribe"], "arg": 0, "keyword": "topic"},
     ],
     "javascript": [
         {"name": "redis", "kind": "cache_key", "methods": _REDIS_METHODS_JS, "arg": 0},
-        {
-            "name": "nats",
-            "kind": "subject",
-            "receivers": ["nc", "nats", "js", "jetstream"],
-            "methods": ["publish", "subscribe", "request"],
-            "arg": 0,
-        },
-        {
-            "name": "kafka",
-            "kind": "topic",
-            "receivers": ["producer", "consumer"],
-            "methods": ["send", "subscribe"],
-            "arg": 0,
-            "keyword": "topic",
-        },
+        {"name": "nats", "kind": "subject", "receivers": ["nc", "nats", "js", "jetstream"],
+         "methods": ["publish", "subscribe", "request"], "arg": 0},
+        {"name": "kafka", "kind": "topic", "receivers": ["producer", "consumer"],
+         "methods": ["send", "subscribe"], "arg": 0, "keyword": "topic"},
     ],
     "go": [
-        {
-            "name": "redis",
-            "kind": "cache_key",
-            "receivers": ["rdb", "redis", "cache", "r", "valkey", "redisClient"],
-            "methods": _GO_REDIS_METHODS,
-            "arg": 1,
-        },
-        {
-            "name": "nats",
-            "kind": "subject",
-            "receivers": ["nc", "js", "nats", "natsConn", "conn"],
-            "methods": ["Publish", "PublishMsg", "Subscribe", "QueueSubscribe", "Request", "PullSubscribe"],
-            "arg": 0,
-        },
-        {
-            "name": "kafka",
-            "kind": "topic",
-            "types": ["kafka.Message", "sarama.ProducerMessage", "kafka.TopicPartition"],
-            "field": "Topic",
-        },
+        {"name": "redis", "kind": "cache_key",
+         "receivers": ["rdb", "redis", "cache", "r", "valkey", "redisClient"],
+         "methods": _GO_REDIS_METHODS, "arg": 1},
+        {"name": "nats", "kind": "subject", "receivers": ["nc", "js", "nats", "natsConn", "conn"],
+         "methods": ["Publish", "PublishMsg", "Subscribe", "QueueSubscribe", "Request", "PullSubscribe"],
+         "arg": 0},
+        {"name": "kafka", "kind": "topic",
+         "types": ["kafka.Message", "sarama.ProducerMessage", "kafka.TopicPartition"], "field": "Topic"},
     ],
     "rust": [
-        {
-            "name": "redis",
-            "kind": "cache_key",
-            "receivers": ["con", "conn", "connection", "redis", "cache", "r"],
-            "methods": _RUST_REDIS_METHODS,
-            "arg": 0,
-        },
-        {
-            "name": "nats",
-            "kind": "subject",
-            "receivers": ["client", "nc", "nats", "jetstream", "js"],
-            "methods": ["publish", "subscribe", "request", "queue_subscribe"],
-            "arg": 0,
-        },
-        {
-            "name": "kafka",
-            "kind": "topic",
-            "receivers": ["FutureRecord", "BaseRecord", "consumer"],
-            "methods": ["to", "subscribe"],
-            "arg": 0,
-        },
+        {"name": "redis", "kind": "cache_key",
+         "receivers": ["con", "conn", "connection", "redis", "cache", "r"],
+         "methods": _RUST_REDIS_METHODS, "arg": 0},
+        {"name": "nats", "kind": "subject", "receivers": ["client", "nc", "nats", "jetstream", "js"],
+         "methods": ["publish", "subscribe", "request", "queue_subscribe"], "arg": 0},
+        {"name": "kafka", "kind": "topic", "receivers": ["FutureRecord", "BaseRecord", "consumer"],
+         "methods": ["to", "subscribe"], "arg": 0},
     ],
     "elixir": [
-        {
-            "name": "redix",
-            "kind": "cache_key",
-            "receivers": ["Redix"],
-            "methods": ["command", "command!", "noreply_command", "pipeline"],
-            "arg": 1,
-        },
-        {
-            "name": "cachex",
-            "kind": "cache_key",
-            "receivers": ["Cachex"],
-            "methods": ["get", "put", "del", "exists?", "expire", "incr", "fetch", "get_and_update"],
-            "arg": 1,
-        },
-        {
-            "name": "gnat-pub",
-            "kind": "subject",
-            "receivers": ["Gnat"],
-            "methods": ["pub", "request"],
-            "arg": 1,
-        },
+        {"name": "redix", "kind": "cache_key", "receivers": ["Redix"],
+         "methods": ["command", "command!", "noreply_command", "pipeline"], "arg": 1},
+        {"name": "cachex", "kind": "cache_key", "receivers": ["Cachex"],
+         "methods": ["get", "put", "del", "exists?", "expire", "incr", "fetch", "get_and_update"], "arg": 1},
+        {"name": "gnat-pub", "kind": "subject", "receivers": ["Gnat"], "methods": ["pub", "request"],
+         "arg": 1},
         {"name": "gnat-sub", "kind": "subject", "receivers": ["Gnat"], "methods": ["sub"], "arg": 2},
         {"name": "kafka_ex", "kind": "topic", "receivers": ["KafkaEx"], "methods": ["produce"], "arg": 0},
-        {
-            "name": "brod",
-            "kind": "topic",
-            "receivers": [":brod"],
-            "methods": ["produce", "produce_sync"],
-            "arg": 1,
-        },
+        {"name": "brod", "kind": "topic", "receivers": [":brod"], "methods": ["produce", "produce_sync"],
+         "arg": 1},
     ],
 }
+# fmt: on
 
 LANGUAGE_OF_GRAMMAR = {
     "rust": "rust",
@@ -403,6 +172,7 @@ class Config:
     max_file_bytes: int
     sinks: Mapping[str, tuple[Sink, ...]]
     tenant_ids: frozenset[str]
+    prefilters: Mapping[str, re.Pattern[str] | None]
 
 
 @dataclass
@@ -519,6 +289,7 @@ def build_config(ctx: ExtractContext) -> Config:
             raise _option_error(f"sinks.{language}", "must be a list")
         sinks[language] = tuple(_sink(s, language, i, receivers) for i, s in enumerate(items))
     return Config(
+        prefilters={language: structural_prefilter(items) for language, items in sinks.items()},
         root=str(ctx.root),
         max_file_bytes=ctx.max_file_bytes,
         sinks=sinks,
@@ -564,14 +335,33 @@ def _site(
     }
 
 
-def _quick_filter(text: str, sinks: Iterable[Sink]) -> bool:
-    """Whether the file can hold a sink at all (skips parsing most files)."""
+_GLOB_CHARS = re.compile(r"[*?\[]")
+
+
+def structural_prefilter(sinks: Iterable[Sink]) -> re.Pattern[str] | None:
+    """A text pattern every file holding a structural sink site matches (None: parse every file).
+
+    ``<receiver>.<method>`` / ``<receiver>::<method>`` with the receivers' last names and the
+    methods, and ``<Type>{`` for composite-literal sinks. It only decides what is worth parsing:
+    a file that does not match cannot hold a site (nor, for this kind, a problem worth parsing for).
+    """
+    alternatives = []
     for sink in sinks:
         if sink.regex is not None:
-            return True
-        if any(m in text for m in sink.methods) or (sink.field and sink.field in text):
-            return True
-    return False
+            continue
+        if sink.types:
+            names = sorted({t.rsplit(".", 1)[-1] for t in sink.types})
+            alternatives.append(r"\b(?:{})\s*\{{".format("|".join(map(re.escape, names))))
+            continue
+        lasts = {r[-1] for r in sink.receivers if r}
+        if not lasts or any(_GLOB_CHARS.search(x) for x in lasts) or not sink.methods:
+            return None
+        receivers = "|".join(map(re.escape, sorted(lasts)))
+        methods = "|".join(map(re.escape, sorted(sink.methods)))
+        alternatives.append(rf"(?<![\w$])(?:{receivers})\s*(?:\.|::)\s*(?:{methods})(?![\w?!])")
+    if not alternatives:
+        return re.compile(r"(?!)")
+    return re.compile("|".join(alternatives))
 
 
 # --- Python -----------------------------------------------------------------------------------
@@ -781,9 +571,11 @@ def _named_args(node: ts.Node | None) -> list[ts.Node]:
 class _TsKey:
     """Analyse a key node of one tree-sitter language."""
 
-    def __init__(self, language: str) -> None:
+    def __init__(self, language: str, packages: frozenset[str] = frozenset()) -> None:
         self.language = language
         self.strings = _STRING_TYPES[language]
+        # Go package names (``fmt`` in ``fmt.Sprintf``) are not data the key is built from.
+        self.packages = packages
 
     def analyse(self, node: ts.Node) -> KeyInfo:
         while node.type in ("reference_expression", "parenthesized_expression") and node.named_child_count:
@@ -871,7 +663,9 @@ class _TsKey:
                 or func.child_by_field_name("operand")
                 or func.child_by_field_name("left")
             )
-            if receiver is not None:
+            if receiver is not None and not (
+                receiver.type == "identifier" and _text(receiver) in self.packages
+            ):
                 self.walk(receiver, info)
         args = node.child_by_field_name("arguments")
         if args is None:
@@ -962,7 +756,7 @@ def scan_tree_sitter(
                 code="syntax",
             )
         )
-    analyser = _TsKey(language)
+    analyser = _TsKey(language, _go_packages(tree) if language == "go" else frozenset())
     call_sinks = [s for s in sinks if s.methods]
     type_sinks = [s for s in sinks if s.types]
     sites: list[dict[str, Any]] = []
@@ -1021,6 +815,20 @@ def scan_tree_sitter(
                             )
                         )
     return sites, problems
+
+
+def _go_packages(tree: ts.Tree) -> frozenset[str]:
+    """Names a Go file's imports bind (alias, else the last path element)."""
+    names = set()
+    for node in _walk(tree.root_node):
+        if node.type == "import_spec":
+            alias = node.child_by_field_name("name")
+            path_node = node.child_by_field_name("path")
+            path = _text(path_node).strip('"`') if path_node is not None else ""
+            names.add(_text(alias) if alias is not None else path.rsplit("/", 1)[-1])
+        elif node.type in ("function_declaration", "method_declaration"):
+            break
+    return frozenset(names)
 
 
 def _walk(root: ts.Node) -> Iterator[ts.Node]:
@@ -1095,13 +903,15 @@ def scan_file(cfg: Config, rel: str) -> tuple[list[dict[str, Any]], list[dict[st
     source, prob = read_source(ctx, rel)
     if source is None:
         return [], [prob] if prob else []
-    if not _quick_filter(source, sinks):
-        return [], []
     structural = tuple(s for s in sinks if s.regex is None)
-    if language == "python":
-        sites, problems = scan_python(rel, source, structural, cfg) if structural else ([], [])
-    else:
-        sites, problems = scan_tree_sitter(rel, source, language, structural, cfg) if structural else ([], [])
+    gate = cfg.prefilters.get(language)
+    sites: list[dict[str, Any]] = []
+    problems: list[dict[str, Any]] = []
+    if structural and (gate is None or gate.search(source)):
+        if language == "python":
+            sites, problems = scan_python(rel, source, structural, cfg)
+        else:
+            sites, problems = scan_tree_sitter(rel, source, language, structural, cfg)
     sites.extend(scan_regex(rel, source, language, sinks, cfg))
     return sites, problems
 

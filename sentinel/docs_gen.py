@@ -131,7 +131,8 @@ def parse_annotations(source: PolicySource) -> list[Annotation]:
             raise PolicyError("annotation must be a YAML mapping", file=source.path, line=start)
         unknown = sorted(str(k) for k in parsed if k not in OPA_KEYS)
         if unknown:
-            raise PolicyError(f"unknown annotation key(s): {', '.join(unknown)}", file=source.path, line=start)
+            raise PolicyError(f"unknown annotation key(s): {', '.join(unknown)}", file=source.path,
+                              line=start)
         while i < len(lines) and not lines[i].strip():
             i += 1
         if i >= len(lines):
@@ -144,7 +145,8 @@ def parse_annotations(source: PolicySource) -> list[Annotation]:
         else:
             rule_match = _RULE.match(statement)
             if not rule_match or rule_match.group(1) == "import" or not package:
-                raise PolicyError("annotation is not followed by a package or rule", file=source.path, line=start)
+                raise PolicyError("annotation is not followed by a package or rule", file=source.path,
+                                  line=start)
             rule = rule_match.group(1)
         custom = parsed.get("custom") or {}
         if not isinstance(custom, dict):
@@ -185,18 +187,28 @@ def _rule_rows(rules: Iterable[Annotation]) -> list[str]:
     rows = ["| Rule id | Kind | Severity | Input | Data | Rego rule |", "|---|---|---|---|---|---|"]
     for ann in rules:
         custom = ann.custom
+        severity = _cell(str(custom.get("severity", "-")))
         rows.append(
-            f"| `{custom.get('id', ann.path)}` | {ann.kind or '-'} | {_cell(str(custom.get('severity', '-')))} "
+            f"| `{custom.get('id', ann.path)}` | {ann.kind or '-'} | {severity} "
             f"| {_code_list(custom.get('input')) or '-'} | {_code_list(custom.get('data')) or '-'} "
             f"| `data.{ann.path}` |"
         )
     return rows
 
 
+def _category_of(package: str, categories: Sequence[str]) -> str | None:
+    """The longest annotated package that is ``package`` or contains it."""
+    owners = [c for c in categories if package == c or package.startswith(c + ".")]
+    return max(owners, key=len) if owners else None
+
+
 def render(annotations: Sequence[Annotation], title: str = "Policies", root: Path | None = None) -> str:
-    """Markdown: a summary table of the rules, then one section per package with its rules."""
-    packages = sorted({a.package for a in annotations})
-    rules = sorted((a for a in annotations if a.rule), key=lambda a: (str(a.custom.get("id", a.path)), a.path))
+    """Markdown: a summary table of the rules, then one section per annotated package.
+
+    Rules are grouped under the nearest enclosing package that has a package annotation (one
+    section per category when each rule lives in its own subpackage); annotations of one rule
+    id (a ``deny`` and a ``warn`` variant) share one heading.
+    """
 
     def shown(path: str) -> str:
         if root is None:
@@ -206,6 +218,17 @@ def render(annotations: Sequence[Annotation], title: str = "Policies", root: Pat
         except ValueError:
             return Path(path).as_posix()
 
+    heads: dict[str, Annotation] = {}
+    for ann in annotations:
+        if ann.rule is None and (ann.package not in heads or (ann.title and not heads[ann.package].title)):
+            heads[ann.package] = ann
+    rules = sorted((a for a in annotations if a.rule),
+                   key=lambda a: (str(a.custom.get("id", a.path)), a.path))
+    sections: dict[str, list[Annotation]] = {package: [] for package in heads}
+    for ann in rules:
+        owner = _category_of(ann.package, list(heads)) or ann.package
+        sections.setdefault(owner, []).append(ann)
+
     out: list[str] = [HEADER, f"# {title}", ""]
     if rules:
         out += [
@@ -214,27 +237,30 @@ def render(annotations: Sequence[Annotation], title: str = "Policies", root: Pat
             *_rule_rows(rules),
             "",
         ]
-    for package in packages:
-        heads = [a for a in annotations if a.package == package and a.rule is None]
-        head = next((a for a in heads if a.title), heads[0] if heads else None)
+    for package in sorted(sections):
+        head = heads.get(package)
         out.append(f"## {package}" + (f" - {head.title}" if head and head.title else ""))
         out.append("")
         if head and head.description:
             out += [head.description, ""]
         if head:
             out += _resources(head)
-        for ann in sorted((a for a in annotations if a.package == package and a.rule),
-                          key=lambda a: (a.file, a.line)):
-            custom = ann.custom
-            name = str(custom.get("id", ann.path))
-            out.append(f"### {name}" + (f" - {ann.title}" if ann.title else ""))
+        groups: dict[str, list[Annotation]] = {}
+        for ann in sections[package]:
+            groups.setdefault(str(ann.custom.get("id", ann.path)), []).append(ann)
+        for rule_id, members in groups.items():
+            first = members[0]
+            out.append(f"### {rule_id}" + (f" - {first.title}" if first.title else ""))
             out.append("")
-            if ann.description:
-                out += [ann.description, ""]
-            blocks = "blocks the merge" if ann.kind == "deny" else "does not block" if ann.kind == "warn" else ""
-            facts = [f"- Rego rule: `data.{ann.path}`" + (f" ({ann.kind}: {blocks})" if blocks else "")]
-            if "severity" in custom:
-                facts.append(f"- Severity: {custom['severity']}")
+            if first.description:
+                out += [first.description, ""]
+            facts: list[str] = []
+            for ann in members:
+                blocks = {"deny": "blocks the merge", "warn": "does not block"}.get(ann.kind, "")
+                severity = f", severity {ann.custom['severity']}" if "severity" in ann.custom else ""
+                kind = f" ({ann.kind}: {blocks}{severity})" if blocks else ""
+                facts.append(f"- Rego rule: `data.{ann.path}`{kind}")
+            custom = first.custom
             if custom.get("input"):
                 facts.append(f"- Input: {_code_list(custom['input'])}")
             if custom.get("data"):
@@ -243,9 +269,10 @@ def render(annotations: Sequence[Annotation], title: str = "Policies", root: Pat
                 facts.append(f"- Fix: {_cell(str(custom['fix']))}")
             for key in sorted(k for k in custom if k not in KNOWN_CUSTOM):
                 facts.append(f"- {key}: {_cell(str(custom[key]))}")
-            facts.append(f"- Source: `{shown(ann.file)}`")
+            facts.append(f"- Source: `{shown(first.file)}`")
             out += [*facts, ""]
-            out += _resources(ann)
+            for ann in members:
+                out += _resources(ann)
     return "\n".join(out).rstrip("\n") + "\n"
 
 

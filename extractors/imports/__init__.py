@@ -23,7 +23,7 @@ from extractors import treesitter
 from extractors.base import ExtractContext, document, parallel_map, problem, read_source
 from extractors.files import language_of
 from extractors.imports import elixir, go, javascript, python, rust
-from extractors.imports.common import file_entry, http_patterns
+from extractors.imports.common import file_entry, http_patterns, pattern_roots
 
 TREE_SITTER_LANGUAGES = ("rust", "go", "javascript", "typescript", "elixir")
 
@@ -43,6 +43,8 @@ def _scan_worker(job: _Job) -> tuple[dict[str, Any] | None, list[dict[str, Any]]
     if error_line is not None:
         problems.append(problem(rel, f"syntax error ({grammar}); what follows it may be incomplete",
                                 line=error_line, code="syntax"))
+    if not any(root in source for root in pattern_roots(patterns)):
+        patterns = ()  # no call in this file can match: skip looking at calls at all
     if language == "rust":
         found = rust.scan(tree, rel, module, patterns)
     elif language == "go":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -18,6 +19,9 @@ DEFAULT_HTTP_CLIENTS: dict[str, tuple[str, ...]] = {
     "typescript": ("axios", "fetch(", "http.request", "https.request"),
     "elixir": ("HTTPoison.", "Req.", ":httpc.", "Tesla."),
 }
+
+
+_ROOT = re.compile(r":?[\w$]+")
 
 
 def string_list(value: object, option: str) -> list[str]:
@@ -38,6 +42,19 @@ def http_patterns(options: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
     for language, value in configured.items():
         patterns[str(language)] = tuple(string_list(value, f"imports.http_clients.{language}"))
     return patterns
+
+
+def pattern_roots(patterns: Sequence[str]) -> set[str]:
+    """The leading names of the patterns (``reqwest`` of ``reqwest::``, ``:httpc`` of ``:httpc.``).
+
+    A call can only match a pattern when the pattern's leading name is in the file: calls are
+    named from the source, and an alias resolves to an import path that the source spells out.
+    """
+    roots = set()
+    for pattern in patterns:
+        match = _ROOT.match(pattern)
+        roots.add(match.group(0) if match else pattern)
+    return roots
 
 
 def match_pattern(name: str, patterns: Sequence[str]) -> str | None:

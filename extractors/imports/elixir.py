@@ -117,7 +117,7 @@ def scan(tree: ts.Tree, rel: str, module: str | None, patterns: Sequence[str]) -
             elif name == "import" and "only" in keywords:
                 names = [text(k).rstrip(": ").strip() for k in _only_keys(keywords["only"])]
             out.imports.append(import_item(rel, line(match["call"]), target, names, name))
-    for match in matches("elixir", _REMOTE_QUERY, tree.root_node):
+    for match in matches("elixir", _REMOTE_QUERY, tree.root_node) if patterns else []:
         module = compact(match["left"])
         if not module.startswith(":"):
             module = _expand(module, bindings, None)

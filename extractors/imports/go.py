@@ -94,7 +94,7 @@ def scan(tree: ts.Tree, rel: str, module: str | None, patterns: Sequence[str]) -
         out.imports.append(import_item(rel, line(spec), path, names, "import"))
         local, own = _binding(spec, path)
         bindings[local] = own
-    for match in matches("go", _CALLS, tree.root_node):
+    for match in matches("go", _CALLS, tree.root_node) if patterns else []:
         pkg, fn = match["pkg"], match["fn"]
         local = text(pkg)
         if local not in bindings:

@@ -33,6 +33,11 @@ _QUERY = """
 (export_statement source: (string) @source) @export
 """
 _CALLS = "(call_expression function: (_) @callee arguments: (arguments) @args)"
+# Only the calls that load modules, for files where no HTTP pattern can match.
+_LOADS = """
+((call_expression function: (identifier) @callee arguments: (arguments) @args) (#eq? @callee "require"))
+(call_expression function: (import) @callee arguments: (arguments) @args)
+"""
 _PLAIN_CALLEE = re.compile(r"[\w$]+(?:\.[\w$]+)*")
 
 
@@ -137,7 +142,7 @@ def scan(tree: ts.Tree, rel: str, module: str | None, patterns: Sequence[str], g
             out.imports.append(import_item(rel, line(node), target, _export_names(node), "export",
                                            kind=_kind(spec)))
     pending: list[tuple[ts.Node, str]] = []
-    for match in matches(grammar, _CALLS, tree.root_node):
+    for match in matches(grammar, _CALLS if patterns else _LOADS, tree.root_node):
         callee, arguments = match["callee"], match["args"]
         first = arguments.named_children[0] if arguments.named_child_count else None
         is_import = callee.type == "import"

@@ -492,26 +492,28 @@ class Prescan:
     """What the grimp engine needs from a file besides its imports.
 
     ``functions`` is None when some ``async def`` block does not parse alone (the file is then
-    parsed whole). ``text`` is kept when asked for, so the file is read once.
+    parsed whole). ``climbs_out`` says a relative import may reach above the top-level package
+    (the text has ``from`` and more dots than the module is deep; a string may say so too,
+    which only costs grimp's speed for that package).
     """
 
     problem: dict[str, Any] | None = None
+    text: str | None = None
     has_async: bool = False
     functions: list[_AsyncFunction] | None = None
-    text: str | None = None
+    climbs_out: bool = False
 
 
-def prescan(job: tuple[str, tuple[str, ...], int, bool]) -> dict[str, Prescan]:
-    """Read each file (size, binary and UTF-8 checks) and parse its ``async def`` blocks."""
-    root, files, max_bytes, keep_text = job
-    ctx = ExtractContext(root=Path(root), files=(), max_file_bytes=max_bytes)
+def prescan(ctx: ExtractContext, files: Mapping[str, int]) -> dict[str, Prescan]:
+    """Read each file (file -> package depth), check it and parse its ``async def`` blocks."""
     out: dict[str, Prescan] = {}
-    for rel in files:
+    for rel, depth in files.items():
         text, prob = read_source(ctx, rel)
         if text is None:
             out[rel] = Prescan(problem=prob)
             continue
-        found = Prescan(text=text if keep_text else None, functions=[])
+        dots = "." * (depth + 1)
+        found = Prescan(text=text, functions=[], climbs_out=f"from {dots}" in text or f"from\t{dots}" in text)
         if MAY_HAVE_ASYNC_DEF.search(text) is not None:
             found.has_async = True
             try:
@@ -521,6 +523,26 @@ def prescan(job: tuple[str, tuple[str, ...], int, bool]) -> dict[str, Prescan]:
                 found.functions = None
         out[rel] = found
     return out
+
+
+def _depth(module: str, info: ModuleInfo) -> int:
+    """How many leading dots a relative import of this module may have."""
+    return module.count(".") + (1 if info.is_package else 0)
+
+
+def _grimp_safe(packages: Mapping[str, str], module_files: Mapping[str, str], pre: Mapping[str, Prescan],
+                ) -> dict[str, str]:
+    """The packages grimp can be given: every file readable, no relative import above the top.
+
+    grimp 3.19 panics (a Rust panic, not an exception) on a relative import that climbs out of
+    its package; those packages and any with unreadable files go to the ast engine instead.
+    """
+    unsafe: set[str] = set()
+    for module, rel in module_files.items():
+        found = pre[rel]
+        if found.problem is not None or found.climbs_out:
+            unsafe.add(module.split(".", 1)[0])
+    return {name: root for name, root in packages.items() if name not in unsafe}
 
 
 def scan_grimp_file(ctx: ExtractContext, rel: str, info: ModuleInfo, patterns: Sequence[str],
@@ -602,6 +624,22 @@ def _located_here(name: str, directory: Path) -> bool:
     return any(Path(loc).resolve() == target for loc in spec.submodule_search_locations)
 
 
+def _build_graph(*names: str) -> Any | None:
+    """grimp's graph of ``names``, or None when grimp cannot build it.
+
+    A Rust panic inside grimp surfaces as pyo3's PanicException, a BaseException that cannot
+    be imported by name; everything but interrupts and exits is caught here.
+    """
+    import grimp
+
+    try:
+        return grimp.build_graph(*names, include_external_packages=True, cache_dir=None)
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException:
+        return None
+
+
 def grimp_import_lines(root: Path, packages: Mapping[str, str], wanted: Iterable[str],
                        ) -> dict[str, list[tuple[int, str]]]:
     """Import lines per module for every wanted module grimp could scan.
@@ -610,8 +648,6 @@ def grimp_import_lines(root: Path, packages: Mapping[str, str], wanted: Iterable
     call (and come off again). A package grimp cannot build (a syntax error in any of its
     files, a name that resolves elsewhere) is left out: its files go to the ast engine.
     """
-    import grimp
-
     saved = list(sys.path)
     root_dirs = sorted({str((root / prefix).resolve()) for prefix in packages.values()})
     sys.path[:0] = root_dirs
@@ -620,15 +656,12 @@ def grimp_import_lines(root: Path, packages: Mapping[str, str], wanted: Iterable
     try:
         eligible = sorted(n for n, prefix in packages.items() if _located_here(n, root / prefix / n))
         if eligible:
-            try:
-                graphs.append(grimp.build_graph(*eligible, include_external_packages=True, cache_dir=None))
-            except Exception:
+            graph = _build_graph(*eligible)
+            if graph is not None:
+                graphs.append(graph)
+            else:
                 # One broken package must not cost the others grimp's speed.
-                for name in eligible:
-                    try:
-                        graphs.append(grimp.build_graph(name, include_external_packages=True, cache_dir=None))
-                    except Exception:
-                        continue
+                graphs.extend(g for name in eligible if (g := _build_graph(name)) is not None)
     finally:
         sys.path[:] = saved
         for directory in root_dirs:
@@ -677,15 +710,13 @@ def extract_python(ctx: ExtractContext, files: Sequence[str], patterns: Sequence
             if name and rel.endswith(".py") and name.split(".", 1)[0] in packages:
                 module_files[name] = rel
         if module_files:
-            found, pre = _grimp_and_prescan(ctx, packages, module_files)
+            pre = prescan(ctx, {rel: _depth(m, infos[rel]) for m, rel in sorted(module_files.items())})
+            safe = _grimp_safe(packages, module_files, pre)
+            found = grimp_import_lines(ctx.root, safe, module_files)
             for module, lines in sorted(found.items()):
                 rel = module_files[module]
                 done.add(rel)
-                scanned = pre[rel]
-                if scanned.problem is not None:
-                    problems.append(scanned.problem)
-                    continue
-                entry, more = scan_grimp_file(ctx, rel, infos[rel], patterns, lines, scanned)
+                entry, more = scan_grimp_file(ctx, rel, infos[rel], patterns, lines, pre[rel])
                 entries.append(entry)
                 problems.extend(more)
 
@@ -698,18 +729,6 @@ def extract_python(ctx: ExtractContext, files: Sequence[str], patterns: Sequence
 
     _classify_entries(entries, infos.values())
     return entries, problems
-
-
-def _grimp_and_prescan(ctx: ExtractContext, packages: Mapping[str, str], module_files: Mapping[str, str],
-                       ) -> tuple[dict[str, list[tuple[int, str]]], dict[str, Prescan]]:
-    """grimp's import lines and the prescan of the files grimp scanned.
-
-    Both run in this process: grimp's scanner already uses every core, so a prescan in a
-    second process only slowed grimp down (measured on Django, two cores).
-    """
-    found = grimp_import_lines(ctx.root, packages, module_files)
-    scanned = tuple(sorted(module_files[m] for m in found))
-    return found, prescan((str(ctx.root), scanned, ctx.max_file_bytes, True))
 
 
 def _classify_entries(entries: Iterable[dict[str, Any]], infos: Iterable[ModuleInfo]) -> None:

@@ -23,8 +23,8 @@ _QUERY = """
 (use_declaration argument: (_) @use)
 (mod_item) @mod
 (extern_crate_declaration) @extern
-(call_expression function: (_) @call)
 """
+_CALLS = "(call_expression function: (_) @call)"
 _SKIP = frozenset({"line_comment", "block_comment"})
 
 
@@ -158,7 +158,8 @@ def scan(tree: ts.Tree, rel: str, module: str | None, patterns: Sequence[str]) -
         bound = text(alias) if alias is not None else name
         out.imports.append(import_item(rel, line(node), name, [bound], "extern_crate"))
         bindings[bound] = name
-    for node in found.get("call", []):
+    calls = captures("rust", _CALLS, tree.root_node).get("call", []) if patterns else []
+    for node in calls:
         if node.type not in ("identifier", "scoped_identifier", "generic_function"):
             continue
         name = resolve_call(compact(node), bindings)

@@ -21,19 +21,20 @@ from __future__ import annotations
 
 import os
 import re
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from extractors.base import ExtractContext, document, parallel_map, problem
+from extractors.base import ExtractContext, document, problem
 from sentinel.errors import SentinelError
 
 KIND = "secrets"
 DEFAULT_BASELINE = ".secrets.baseline"
 ENGINE = "detect-secrets"
+# Option -> detect-secrets regex filter (its --exclude-files / --exclude-lines / --exclude-secrets).
 REGEX_FILTERS = {
-    "exclude_files": "detect_secrets.filters.regex.should_exclude_file",
-    "exclude_lines": "detect_secrets.filters.regex.should_exclude_line",
-    "exclude_secrets": "detect_secrets.filters.regex.should_exclude_secret",
+    f"exclude_{what}s": f"detect_secrets.filters.regex.should_exclude_{what}"
+    for what in ("file", "line", "secret")
 }
 _KNOWN_OPTIONS = {
     "baseline",
@@ -182,6 +183,26 @@ def _load_baseline(
     return baseline.parse(rel, text, set(known))
 
 
+def _scan(ctx: ExtractContext, files: tuple[str, ...], settings: dict[str, Any]) -> list[Any]:
+    """Scan ``files`` in batches, on all cores when there are many.
+
+    Batches, not files, are the unit of work: each batch sets detect-secrets' process-global
+    settings up once. ``parallel_map`` hands out at least 16 items per worker, which would put a
+    handful of batches on one core, so the pool is used directly (one batch per task); batches
+    take every n-th file so they are about equally heavy.
+    """
+    from extractors.secrets import engine
+
+    workers = ctx.jobs or os.cpu_count() or 1
+    if workers <= 1 or len(files) < 200:
+        return [engine.scan_batch(engine.Batch(str(ctx.root), files, settings, ctx.max_file_bytes))]
+    count = workers * 4
+    root = str(ctx.root)
+    batches = [engine.Batch(root, files[i::count], settings, ctx.max_file_bytes) for i in range(count)]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(engine.scan_batch, batches))
+
+
 def extract(ctx: ExtractContext) -> dict[str, Any]:
     from detect_secrets.__version__ import VERSION
 
@@ -196,12 +217,7 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
     plugins, filters = engine.describe(settings)
 
     files = tuple(f for f in ctx.files if f != baseline_rel)
-    workers = ctx.jobs or os.cpu_count() or 1
-    count = 1 if len(files) < 200 else workers * 4
-    batches = [
-        engine.Batch(str(ctx.root), files[i::count], settings, ctx.max_file_bytes) for i in range(count)
-    ]
-    results = parallel_map(engine.scan_batch, batches, jobs=ctx.jobs, min_items=2)
+    results = _scan(ctx, files, settings)
 
     mode = options.get("baseline_mode", "mark")
     entries: dict[tuple[str, str, str], bool | None] = base.entries if base is not None else {}

@@ -26,7 +26,7 @@ DEFAULT_OUTPUT = "docs/policies.md"
               help="Write nothing; exit 1 when the output file differs from what would be generated.")
 @config_option
 def doc(policy: tuple[str, ...], output: str, title: str, check: bool, config: Config) -> None:
-    """Render the policies' annotations (title, description, custom id/severity/input/data/fix) as Markdown."""
+    """Render the policies' annotations (title, description, custom id/severity/input/data/fix)."""
     text = render(collect(list(policy)), title=title, root=Path.cwd())
     if output == "-":
         if check:

@@ -10,68 +10,9 @@ _meta := {
 	"fix": "Break the cycle: move what the siblings share into a lower module, or invert one of the imports.",
 }
 
-_contracts := lib.param("architecture", "acyclic", [])
-
-# Packages whose children are checked ("" is the top level), and the name prefixes of the
-# packages inside them for recursive contracts.
-_packages := {p | some contract in _contracts; some p in contract.packages}
-
-_recursive_starts := [concat("", [p, sep]) |
-	some contract in _contracts
-	contract.recursive == true
-	some p in contract.packages
-	p != ""
-	some sep in [".", "::", "/"]
-]
-
-_recursive_everywhere if {
-	some contract in _contracts
-	contract.recursive == true
-	"" in contract.packages
-}
-
-_covers(parent) if parent in _packages
-
-_covers(parent) if {
-	parent != ""
-	strings.any_prefix_match(parent, _recursive_starts)
-}
-
-_covers(parent) if {
-	parent != ""
-	_recursive_everywhere
-}
-
-# Every import m -> t between two different children of one package: grouped by the path of
-# that package (where the two module paths part), as [child a, child b, m, t] with children as
-# their last name segment. An import of a module's own ancestor has no such package.
-_crossings := lib.group_by([[array.slice(pm, 0, d), [pm[d], pt[d], m, t]] |
-	input.kind == "imports"
-	count(_contracts) > 0
-	some m, targets in imports.import_graph
-	sep := imports.separator[m]
-	pm := split(m, sep)
-	some t in targets
-	pt := split(t, sep)
-	d := min({i | some i, part in pm; part != pt[i]})
-])
-
-# Package name -> its crossings, for the checked packages only.
-_sibling_imports := {parent: rows |
-	some path, rows in _crossings
-	parent := concat(imports.separator[rows[0][2]], path)
-	_covers(parent)
-}
-
-# Package -> the graph of its children: child -> set of children it imports.
-_sibling_graphs := {parent: g |
-	some parent, rows in _sibling_imports
-	g := {a: {row[1] | some row in group} | some a, group in lib.group_by([[row[0], row] | some row in rows])}
-}
-
 # One hit per group of mutually dependent children (strongly connected), started at its first.
 _hits contains {"parent": parent, "start": x, "members": scc} if {
-	some parent, g in _sibling_graphs
+	some parent, g in imports.sibling_graphs
 	reach := {y: graph.reachable(g, g[y]) | some y, _ in g}
 	some x, r in reach
 	x in r
@@ -126,16 +67,21 @@ _full_name(parent, child, sep) := concat(sep, [parent, child]) if parent != ""
 
 # The import behind one step a -> b: [importer, imported].
 _witness(parent, a, b) := [row[2], row[3]] if {
-	row := min({r | some r in _sibling_imports[parent]; r[0] == a; r[1] == b})
+	row := min({r | some r in imports.sibling_imports[parent]; r[0] == a; r[1] == b})
 }
 
 _parent_label(parent) := parent if parent != ""
 
 _parent_label(parent) := "the top level" if parent == ""
 
-_finding(hit) := lib.finding(_meta, msg, site.file, site.line) if {
-	cycle := _cycle_through(_sibling_graphs[hit.parent], hit.start)
-	sep := imports.separator[_sibling_imports[hit.parent][0][2]]
+# The cycle to show, or null when it is longer than the levels reach.
+_cycle_or_null(hit) := cycle if {
+	cycle := _cycle_through(imports.sibling_graphs[hit.parent], hit.start)
+} else := null
+
+_finding(hit, cycle) := lib.finding(_meta, msg, site.file, site.line) if {
+	cycle != null
+	sep := imports.separator[imports.sibling_imports[hit.parent][0][2]]
 	names := [_full_name(hit.parent, c, sep) | some c in cycle]
 	steps := [sprintf("%s imports %s at %s:%d", [w[0], w[1], s.file, s.line]) |
 		some i in numbers.range(0, count(cycle) - 2)
@@ -150,9 +96,9 @@ _finding(hit) := lib.finding(_meta, msg, site.file, site.line) if {
 	)
 }
 
-_finding(hit) := lib.finding(_meta, msg, site.file, site.line) if {
-	not _cycle_through(_sibling_graphs[hit.parent], hit.start)
-	row := min({r | some r in _sibling_imports[hit.parent]; r[0] == hit.start; r[1] in hit.members})
+_finding(hit, cycle) := lib.finding(_meta, msg, site.file, site.line) if {
+	cycle == null
+	row := min({r | some r in imports.sibling_imports[hit.parent]; r[0] == hit.start; r[1] in hit.members})
 	site := imports.site(row[2], row[3])
 	msg := sprintf(
 		"%s:%d: the children %s of %s import each other in a cycle too long to list. Break it: move what they share into a lower module.",
@@ -176,7 +122,7 @@ _finding(hit) := lib.finding(_meta, msg, site.file, site.line) if {
 #   fix: Move what the siblings share into a lower module, or invert one import.
 deny_acyclic contains finding if {
 	some hit in _hits
-	finding := _finding(hit)
+	finding := _finding(hit, _cycle_or_null(hit))
 	not lib.excepted("architecture.acyclic", finding._loc.file)
 }
 

@@ -41,3 +41,8 @@ test_indirect_false_checks_direct_imports_only if {
 	doc := fx.graph_doc({"app.plugins.a.main": ["app.shared"], "app.shared": ["app.plugins.b.api"], "app.plugins.b.api": []})
 	count(_findings(doc, object.union(_contract, {"indirect": false}))) == 0
 }
+
+test_ignore_imports_skips_a_known_import if {
+	doc := fx.graph_doc({"app.plugins.a.main": ["app.plugins.b.api"], "app.plugins.b.api": []})
+	count(_findings(doc, object.union(_contract, {"ignore_imports": ["app.plugins.a.main -> app.plugins.b.*"]}))) == 0
+}

@@ -37,3 +37,9 @@ test_call_under_an_exempt_path_passes if {
 test_file_without_calls_passes if {
 	count(_findings(fx.doc([fx.py("app.orders.sync", [])]), {})) == 0
 }
+
+test_allowed_modules_in_data_decide_the_verdict if {
+	doc := fx.doc([_with_call("app.orders.sync", "app/orders/sync.py")])
+	count(_findings(doc, {"allowed_modules": ["app.orders"]})) == 0
+	count(_findings(doc, {"allowed_modules": ["app.clients"]})) == 1
+}

@@ -16,7 +16,10 @@ modules := [f.module | input.kind == "imports"; some f in input.files; is_string
 unique_modules if count(modules) == count({m | some m in modules})
 
 # Module name -> indexes (into input.files) of the files that define it.
-files_by_module := {f.module: [i] | some i, f in input.files; is_string(f.module)} if unique_modules
+files_by_module := {f.module: [i] | some i, f in input.files; is_string(f.module)} if {
+	input.kind == "imports"
+	unique_modules
+}
 
 files_by_module := lib.group_by([[f.module, i] | some i, f in input.files; is_string(f.module)]) if {
 	input.kind == "imports"
@@ -82,29 +85,52 @@ ignored(contract, importer, imported) if {
 # first, "independent": [bool, ...], "indirect": bool, "ignore_imports": [...]}. An independence
 # contract is a single layer whose members are independent.
 
-# The modules of each layer (a module in two layers belongs to the higher one) and, for
-# independent layers, of each member.
+# The separator and the number of segments of a module or package name.
+_name_separator(n) := "::" if contains(n, "::")
+
+_name_separator(n) := "/" if {
+	not contains(n, "::")
+	contains(n, "/")
+}
+
+_name_separator(n) := "." if {
+	not contains(n, "::")
+	not contains(n, "/")
+}
+
+_name_depth(n) := count(split(n, _name_separator(n)))
+
+# Module -> the most specific of the names that holds it, for the modules of the graph. Each
+# module is cut at the depths the names have and looked up, so the cost does not grow with the
+# number of names.
+modules_by_name(names) := {m: matches[count(matches) - 1] |
+	wanted := {n | some n in names}
+	depths := {_name_depth(n) | some n in names}
+	some m in nodes
+	sep := object.get(separator, m, ".")
+	parts := split(m, sep)
+	matches := [p | some d in depths; d <= count(parts); p := concat(sep, array.slice(parts, 0, d)); p in wanted]
+	count(matches) > 0
+}
+
+# Where each module of the spec's layers sits: its layer, its member (for independent layers),
+# and the groups whose chains the indirect check follows (each member of an independent layer
+# on its own, the whole layer otherwise).
 layer_model(spec) := {"layered": layered, "members": members, "groups": groups} if {
-	raw := [modules_under(names) | some names in spec.layers]
-	above := [union({raw[k] | some k in numbers.range(0, i - 1); k < i}) | some i, _ in raw]
-	sets := [s | some i, r in raw; s := r - above[i]]
-	layered := {m: i | some i, s in sets; some m in s}
-	member_sets := {p: s |
-		some i, names in spec.layers
-		spec.independent[i] == true
-		some p in names
-		s := modules_under([p]) & sets[i]
-	}
-	members := {m: p | some p, s in member_sets; some m in s}
+	index := {name: i | some i, names in spec.layers; some name in names}
+	by_name := modules_by_name(object.keys(index))
+	layered := {m: index[name] | some m, name in by_name}
+	members := {m: name | some m, name in by_name; spec.independent[index[name]] == true}
+	grouped := lib.group_by([[name, m] | some m, name in by_name])
 	groups := array.concat(
-		[{"layer": i, "names": spec.layers[i], "member": null, "modules": sets[i]} |
-			some i, _ in sets
+		[{"layer": i, "names": names, "member": null, "modules": {m | some name in names; some m in grouped[name]}} |
+			some i, names in spec.layers
 			not spec.independent[i]
 		],
-		[{"layer": i, "names": [p], "member": p, "modules": member_sets[p]} |
+		[{"layer": i, "names": [name], "member": name, "modules": {m | some m in grouped[name]}} |
 			some i, names in spec.layers
 			spec.independent[i] == true
-			some p in names
+			some name in names
 		],
 	)
 }
@@ -141,12 +167,18 @@ layer_direct(spec, model) := {hit |
 # member of the same independent layer) completes an illegal chain.
 layer_indirect(spec, model) := {hit |
 	free := object.remove(import_graph, {m | some m, _ in model.layered})
+	exits := {w: ts |
+		some w, targets in free
+		ts := [t | some t in targets; model.layered[t]]
+		count(ts) > 0
+	}
 	some group in model.groups
 	starts := {t | some m in group.modules; some t in import_graph[m]; not model.layered[t]}
 	count(starts) > 0
 	reached := graph.reachable(free, starts)
-	some w in reached
-	some t in import_graph[w]
+	some w, ts in exits
+	w in reached
+	some t in ts
 	j := model.layered[t]
 	_chain_crosses(spec, model, group, j, t)
 	not ignored(spec, w, t)
@@ -199,3 +231,66 @@ layer_message(hit) := sprintf(
 	"%s:%d: %s imports %s, and %s is itself imported (directly or indirectly) by %s; %s, so %s contract %q is broken by an indirect import (%s). Cut this import or the chain that reaches %s.",
 	[hit.site.file, hit.site.line, hit.via, hit.imported, hit.via, concat(", ", hit.importer), _layer_breach(hit), hit.spec.kind, hit.spec.name, _layer_chain(hit.spec), hit.via],
 ) if hit.via != null
+
+# ---- Acyclic siblings (architecture.acyclic) ------------------------------------------------
+# Here rather than in the rule's package so that these large intermediate values are not part
+# of the rule package's value, which the runner reads back for every input.
+
+_acyclic_contracts := lib.param("architecture", "acyclic", [])
+
+# Packages whose children are checked ("" is the top level), and the name prefixes of the
+# packages inside them for recursive contracts.
+_acyclic_packages := {p | some contract in _acyclic_contracts; some p in contract.packages}
+
+_acyclic_recursive_starts := [concat("", [p, sep]) |
+	some contract in _acyclic_contracts
+	contract.recursive == true
+	some p in contract.packages
+	p != ""
+	some sep in [".", "::", "/"]
+]
+
+_acyclic_everywhere if {
+	some contract in _acyclic_contracts
+	contract.recursive == true
+	"" in contract.packages
+}
+
+_acyclic_covers(parent) if parent in _acyclic_packages
+
+_acyclic_covers(parent) if {
+	parent != ""
+	strings.any_prefix_match(parent, _acyclic_recursive_starts)
+}
+
+_acyclic_covers(parent) if {
+	parent != ""
+	_acyclic_everywhere
+}
+
+# Every import m -> t between two different children of one package: grouped by the path of
+# that package (where the two module paths part), as [child a, child b, m, t] with children as
+# their last name segment. An import of a module's own ancestor has no such package.
+_crossings := lib.group_by([[array.slice(pm, 0, d), [pm[d], pt[d], m, t]] |
+	input.kind == "imports"
+	count(_acyclic_contracts) > 0
+	some m, targets in import_graph
+	sep := separator[m]
+	pm := split(m, sep)
+	some t in targets
+	pt := split(t, sep)
+	d := min({i | some i, part in pm; part != pt[i]})
+])
+
+# Package name -> its crossings, for the checked packages only.
+sibling_imports := {parent: rows |
+	some path, rows in _crossings
+	parent := concat(separator[rows[0][2]], path)
+	_acyclic_covers(parent)
+}
+
+# Package -> the graph of its children: child -> set of children it imports.
+sibling_graphs := {parent: g |
+	some parent, rows in sibling_imports
+	g := {a: {row[1] | some row in group} | some a, group in lib.group_by([[row[0], row] | some row in rows])}
+}

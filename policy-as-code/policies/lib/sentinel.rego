@@ -120,6 +120,7 @@ active_exception(entry) if {
 excepted(rule_id, path) if {
 	some entry in exception_entries
 	entry.rule == rule_id
+	is_array(entry.paths)
 	active_exception(entry)
 	path_in(path, entry.paths)
 }
@@ -128,7 +129,7 @@ excepted(rule_id, path) if {
 # paths switches off entirely: feed them to conftest's `exception` rule.
 excepted_rules(category) := {name |
 	some entry in exception_entries
-	not entry.paths
+	object.get(entry, "paths", null) == null
 	active_exception(entry)
 	parts := split(entry.rule, ".")
 	count(parts) == 2

@@ -82,7 +82,7 @@ _describe(entry) := "exception without a rule id" if not is_string(entry.rule)
 deny_invalid_exception contains lib.finding_nowhere(_meta, msg) if {
 	input.kind == "files"
 	some index, entry in lib.exception_entries
-	problems := [p | some [i, p] in _problem; i == index]
+	problems := [pair[1] | some pair in _problem; pair[0] == index]
 	count(problems) > 0
 	msg := sprintf(
 		"data.sentinel.exceptions[%d] (%s) is not valid: %s. Exceptions need a reason and an expiry date; fix or remove it.",

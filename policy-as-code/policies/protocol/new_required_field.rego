@@ -11,6 +11,7 @@ _required_field_meta := {
 
 # Fields added to messages that exist at the base revision.
 _new_required contains {"element": a.element, "file": a.file, "line": a.line} if {
+	input.kind == "proto"
 	some a in input.additions
 	a.kind == "field"
 	a.label == "required"
@@ -18,6 +19,7 @@ _new_required contains {"element": a.element, "file": a.file, "line": a.line} if
 
 # Required fields of messages that are new at this revision.
 _new_required contains {"element": f.full_name, "file": f.file, "line": f.line} if {
+	input.kind == "proto"
 	new_messages := {a.element | some a in input.additions; a.kind == "message"}
 	some file in input.files
 	some m in file.messages

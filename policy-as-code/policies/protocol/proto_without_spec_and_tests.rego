@@ -21,24 +21,33 @@ _protos := sort([f.file |
 ])
 
 _spec_changed if {
+	input.kind == "changes"
 	some f in input.files
 	not endswith(f.file, ".proto")
 	lib.path_in(f.file, _spec_paths)
 }
 
 _tests_changed if {
+	input.kind == "changes"
 	some f in input.files
 	f.is_test
 }
 
 _tests_changed if {
+	input.kind == "changes"
 	some f in input.files
 	lib.path_in(f.file, _test_paths)
 }
 
-_missing contains sprintf("the spec (%s)", [concat(", ", _spec_paths)]) if not _spec_changed
+_missing contains sprintf("the spec (%s)", [concat(", ", _spec_paths)]) if {
+	count(_protos) > 0
+	not _spec_changed
+}
 
-_missing contains "a test" if not _tests_changed
+_missing contains "a test" if {
+	count(_protos) > 0
+	not _tests_changed
+}
 
 # METADATA
 # title: .proto changes come with their spec and tests

@@ -14,6 +14,7 @@ _core_paths := object.get(lib.params("core"), "paths", [])
 _extensions := lib.param("testing", "logic_extensions", [".py", ".go", ".rs", ".ts", ".tsx", ".js", ".jsx", ".ex", ".exs"])
 
 _test_changed if {
+	input.kind == "changes"
 	some f in input.files
 	f.is_test
 	f.status != "D"

@@ -1,0 +1,301 @@
+"""The observability extractor: HTTP handlers, the metric/log/trace calls in them, unstructured logs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from extractors.base import ExtractContext
+from extractors.observability import extract
+from extractors.selection import select_files
+from sentinel.errors import SentinelError
+from sentinel.inputs import dumps
+
+
+def write(root: Path, rel: str, content: str | bytes) -> None:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+
+
+def run(root: Path, **options: Any) -> dict[str, Any]:
+    return extract(ExtractContext(root=root, files=tuple(select_files(root)), options=options, jobs=1))
+
+
+def handler(doc: dict[str, Any], name: str, method: str | None = None) -> dict[str, Any]:
+    found = [h for h in doc["handlers"] if h["name"] == name and (method is None or h["method"] == method)]
+    assert len(found) == 1, doc["handlers"]
+    return found[0]
+
+
+FASTAPI_APP = """\
+import logging
+
+from fastapi import FastAPI
+from prometheus_client import Counter
+
+app = FastAPI()
+logger = logging.getLogger(__name__)
+REQUESTS = Counter("requests", "count")
+
+
+@app.get("/users/{uid}")
+async def get_user(uid: int):
+    REQUESTS.labels(route="/users").inc()
+    logger.info("user fetched", extra={"uid": uid})
+    with tracer.start_as_current_span("get_user"):
+        return {"uid": uid}
+
+
+@app.get("/healthz")
+def health():
+    return "ok"
+
+
+@app.post("/orders")
+def create_order():
+    catalog.info("not a log call")
+    return {}
+"""
+
+
+def test_fastapi_handler_with_metric_log_and_trace_calls(tmp_path: Path) -> None:
+    write(tmp_path, "svc/api.py", FASTAPI_APP)
+    h = handler(run(tmp_path), "get_user")
+    assert (h["file"], h["line"], h["route"], h["method"], h["framework"]) == (
+        "svc/api.py",
+        12,
+        "/users/{uid}",
+        "GET",
+        "fastapi",
+    )
+    assert (h["emits_metric"], h["emits_log"], h["emits_trace"], h["public"]) == (True, True, True, True)
+    assert h["metric_calls"] == [{"call": "REQUESTS.labels(...).inc(", "line": 13}]
+    assert h["log_calls"] == [{"call": "logger.info(", "line": 14}]
+    assert h["trace_calls"] == [{"call": "tracer.start_as_current_span(", "line": 15}]
+
+
+def test_handler_without_signals_reports_false(tmp_path: Path) -> None:
+    write(tmp_path, "svc/api.py", FASTAPI_APP)
+    h = handler(run(tmp_path), "create_order")
+    assert (h["emits_metric"], h["emits_log"], h["emits_trace"]) == (False, False, False)
+
+
+def test_health_route_is_internal_and_internal_routes_are_configurable(tmp_path: Path) -> None:
+    write(tmp_path, "svc/api.py", FASTAPI_APP)
+    assert handler(run(tmp_path), "health")["public"] is False
+    doc = run(tmp_path, internal_routes=["/users/*"])
+    assert handler(doc, "health")["public"] is True
+    assert handler(doc, "get_user")["public"] is False
+
+
+def test_flask_route_with_methods_gives_one_handler_per_method(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "web/app.py",
+        "from flask import Flask\napp = Flask(__name__)\n\n\n"
+        '@app.route("/items", methods=["POST", "PUT"])\ndef items():\n'
+        '    log.info("items")\n',
+    )
+    doc = run(tmp_path)
+    assert [(h["method"], h["framework"], h["emits_log"]) for h in doc["handlers"]] == [
+        ("POST", "flask", True),
+        ("PUT", "flask", True),
+    ]
+
+
+def test_django_urlconf_views_are_resolved_to_their_definitions(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "shop/views.py",
+        "def detail(request, pk):\n    statsd.incr('detail')\n\n\n"
+        "class ListView:\n    def get(self, request):\n        logger.info('list')\n",
+    )
+    write(
+        tmp_path,
+        "shop/urls.py",
+        "from django.urls import path\nfrom . import views\n\nurlpatterns = [\n"
+        '    path("items/<int:pk>/", views.detail),\n'
+        '    path("internal/items/", views.ListView.as_view()),\n]\n',
+    )
+    doc = run(tmp_path)
+    detail = handler(doc, "detail")
+    assert (detail["file"], detail["line"], detail["route"], detail["emits_metric"]) == (
+        "shop/views.py",
+        1,
+        "/items/<int:pk>/",
+        True,
+    )
+    assert detail["registered_at"] == {"file": "shop/urls.py", "line": 5}
+    listing = handler(doc, "ListView")
+    assert (listing["emits_log"], listing["public"], listing["resolved"]) == (True, False, True)
+
+
+def test_rust_axum_routes_and_actix_attributes(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "src/main.rs",
+        """use axum::{routing::get, Router};
+
+#[instrument]
+async fn list() -> String {
+    tracing::info!("listing");
+    counter!("lists").increment(1);
+    String::new()
+}
+
+async fn create() {}
+
+#[get("/x")]
+async fn actix_x() {}
+
+fn app() -> Router {
+    Router::new().route("/items", get(list).post(create))
+}
+""",
+    )
+    doc = run(tmp_path)
+    listing = handler(doc, "list")
+    assert (listing["route"], listing["method"], listing["framework"], listing["line"]) == (
+        "/items",
+        "GET",
+        "axum",
+        4,
+    )
+    assert (listing["emits_metric"], listing["emits_log"], listing["emits_trace"]) == (True, True, True)
+    assert listing["registered_at"] == {"file": "src/main.rs", "line": 16}
+    assert handler(doc, "create")["method"] == "POST"
+    actix = handler(doc, "actix_x")
+    assert (actix["route"], actix["method"], actix["framework"]) == ("/x", "GET", "actix")
+
+
+def test_go_handlers_by_name_and_inline(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "cmd/main.go",
+        """package main
+
+func main() {
+	http.HandleFunc("GET /orders", s.ListOrders)
+	r.Post("/orders", func(w http.ResponseWriter, r *http.Request) { slog.Info("created") })
+}
+
+func (s *Server) ListOrders(w http.ResponseWriter, r *http.Request) {
+	ordersTotal.Inc()
+}
+""",
+    )
+    doc = run(tmp_path)
+    listing = handler(doc, "Server.ListOrders")
+    assert (listing["route"], listing["method"], listing["line"], listing["emits_metric"]) == (
+        "/orders",
+        "GET",
+        8,
+        True,
+    )
+    inline = handler(doc, "<anonymous>")
+    assert (inline["method"], inline["emits_log"], inline["line"]) == ("POST", True, 5)
+
+
+def test_phoenix_controller_actions_with_router_scope(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "lib/app_web/router.ex",
+        """defmodule AppWeb.Router do
+  use AppWeb, :router
+
+  scope "/api", AppWeb do
+    get "/users", UserController, :index
+  end
+end
+""",
+    )
+    write(
+        tmp_path,
+        "lib/app_web/controllers/user_controller.ex",
+        """defmodule AppWeb.UserController do
+  use AppWeb, :controller
+  require Logger
+
+  def index(conn, _params) do
+    Logger.info("listing users")
+    :telemetry.execute([:app, :users], %{count: 1})
+    json(conn, [])
+  end
+
+  def show(conn, %{"id" => id}) do
+    json(conn, id)
+  end
+
+  defp helper(conn), do: conn
+end
+""",
+    )
+    doc = run(tmp_path)
+    index = handler(doc, "AppWeb.UserController.index")
+    assert (index["route"], index["method"], index["emits_log"], index["emits_metric"]) == (
+        "/api/users",
+        "GET",
+        True,
+        True,
+    )
+    show = handler(doc, "AppWeb.UserController.show")
+    assert (show["route"], show["registered_at"], show["public"]) == (None, None, True)
+    assert not any(h["name"].endswith("helper") for h in doc["handlers"])
+
+
+def test_unstructured_logs_in_service_code(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "svc/work.py",
+        "import logging\nlogger = logging.getLogger(__name__)\n\n\ndef run(n):\n"
+        '    print("starting")\n    logger.info(f"run {n}")\n'
+        '    logger.error("failed %s" % n)\n    logger.warning("bad " + str(n))\n'
+        '    logger.info("lazy %s", n)\n    logger.log(20, "n={}".format(n))\n',
+    )
+    write(tmp_path, "tests/test_work.py", 'def test_x():\n    print(f"debug {1}")\n')
+    found = [(u["line"], u["call"], u["reason"]) for u in run(tmp_path)["unstructured_logs"]]
+    assert found == [
+        (6, "print", "print"),
+        (7, "logger.info", "fstring"),
+        (8, "logger.error", "percent"),
+        (9, "logger.warning", "concat"),
+        (11, "logger.log", "format"),
+    ]
+    assert run(tmp_path, unstructured_logs=False)["unstructured_logs"] == []
+
+
+def test_custom_patterns_replace_the_defaults(tmp_path: Path) -> None:
+    write(tmp_path, "svc/api.py", FASTAPI_APP)
+    doc = run(tmp_path, metric_calls=["catalog.info"], log_calls=["nothing.here"])
+    h = handler(doc, "create_order")
+    assert (h["emits_metric"], h["emits_log"]) == (True, False)
+
+
+def test_bad_files_become_problems(tmp_path: Path) -> None:
+    write(tmp_path, "svc/broken.py", "@app.get('/x')\ndef f(:\n")
+    write(tmp_path, "svc/latin.py", "x = 'caf\xe9'\n".encode("latin-1"))
+    problems = {(p["file"], p["code"], p["line"]) for p in run(tmp_path)["problems"]}
+    assert problems == {("svc/broken.py", "syntax", 2), ("svc/latin.py", "encoding", 1)}
+
+
+def test_unknown_handler_pattern_key_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(SentinelError, match="handler_patterns"):
+        run(tmp_path, handler_patterns={"java": ["GetMapping"]})
+
+
+def test_output_is_deterministic_and_matches_schema(
+    tmp_path: Path, validate_document: Callable[[dict[str, Any]], None]
+) -> None:
+    write(tmp_path, "svc/api.py", FASTAPI_APP)
+    write(tmp_path, "svc/work.py", 'print("x")\n')
+    write(tmp_path, "svc/broken.py", "def f(:\n")
+    first = run(tmp_path)
+    assert dumps(run(tmp_path)) == dumps(first)
+    validate_document(first)

@@ -1,0 +1,287 @@
+"""The secrets extractor: detect-secrets findings with fingerprints, allowlists and a baseline.
+
+Every secret here is assembled at run time from pieces, so scanning this test file finds none.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from detect_secrets.core import scan as ds_scan
+from detect_secrets.settings import default_settings
+
+from extractors.base import ExtractContext
+from extractors.secrets import extract
+from extractors.secrets.prefilter import required_literals
+from extractors.selection import select_files
+from sentinel.errors import SentinelError
+from sentinel.inputs import dumps
+
+AWS_KEY = "AKIA" + "IOSFODNN7EXAMPLE"
+GITHUB_TOKEN = "ghp_" + "aB3dE5fG7hJ9kL1mN3" + "pQ5rS7tU9vW1xY3zA5"
+STRIPE_KEY = "sk_" + "live_" + "4eC39HqLyjWDarjtT1zdp7dc"
+PRIVATE_KEY_HEADER = "-----BEGIN " + "RSA PRIVATE KEY-----"
+HIGH_ENTROPY = base64.b64encode(hashlib.sha256(b"sentinel").digest()).decode()
+ALLOW = "pragma: " + "allowlist secret"
+# "pass" + "word = ..." keeps the keyword and its value apart in this file.
+KEYWORD_ASSIGNMENT = "pass" + 'word = "s3cr3t-value-x"'
+BASIC_AUTH_URL = "https://user:" + "pa55w0rd" + "@example.com"
+
+
+def sha1(value: str) -> str:
+    return hashlib.sha1(value.encode()).hexdigest()
+
+
+def write(root: Path, rel: str, content: str | bytes) -> None:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+
+
+def run(root: Path, jobs: int = 1, **options: Any) -> dict[str, Any]:
+    return extract(ExtractContext(root=root, files=tuple(select_files(root)), options=options, jobs=jobs))
+
+
+def rules_at(doc: dict[str, Any]) -> set[tuple[str, int, str]]:
+    return {(f["file"], f["line"], f["rule"]) for f in doc["findings"]}
+
+
+def test_aws_key_is_reported_with_rule_line_and_sha1_fingerprint(tmp_path: Path) -> None:
+    write(tmp_path, "settings.py", f'DEBUG = True\nAWS_ACCESS_KEY_ID = "{AWS_KEY}"\n')
+    doc = run(tmp_path)
+    aws = [f for f in doc["findings"] if f["rule"] == "AWS Access Key"]
+    assert [(f["file"], f["line"], f["plugin"]) for f in aws] == [("settings.py", 2, "AWSKeyDetector")]
+    assert aws[0]["fingerprint"] == sha1(AWS_KEY)
+    assert aws[0]["is_verified"] is False
+
+
+def test_the_document_never_contains_the_secret_or_its_line(tmp_path: Path) -> None:
+    line = f'token = "{GITHUB_TOKEN}"'
+    write(tmp_path, "config.py", line + "\n")
+    text = dumps(run(tmp_path))
+    assert "GitHub Token" in text
+    assert GITHUB_TOKEN not in text
+    assert line not in text
+
+
+def test_provider_detectors_find_their_tokens(tmp_path: Path) -> None:
+    write(tmp_path, "a.js", f'const stripe = "{STRIPE_KEY}";\n')
+    write(tmp_path, "id_rsa.txt", PRIVATE_KEY_HEADER + "\nMIIEowIBAAKCAQEA\n")
+    found = rules_at(run(tmp_path))
+    assert ("a.js", 1, "Stripe Access Key") in found
+    assert ("id_rsa.txt", 1, "Private Key") in found
+
+
+def test_high_entropy_quoted_string_is_found_and_unquoted_is_not(tmp_path: Path) -> None:
+    write(tmp_path, "a.py", f'blob = "{HIGH_ENTROPY}"\n')
+    write(tmp_path, "b.txt", f"blob {HIGH_ENTROPY} in prose\n")
+    found = rules_at(run(tmp_path))
+    assert ("a.py", 1, "Base64 High Entropy String") in found
+    assert not any(f == "b.txt" for f, _, _ in found)
+
+
+def test_keyword_assignment_is_a_secret_keyword(tmp_path: Path) -> None:
+    write(tmp_path, "db.py", KEYWORD_ASSIGNMENT + "\n")
+    assert ("db.py", 1, "Secret Keyword") in rules_at(run(tmp_path))
+
+
+def test_allowlist_pragma_on_the_line_suppresses_the_finding(tmp_path: Path) -> None:
+    write(tmp_path, "a.py", f'KEY = "{AWS_KEY}"  # {ALLOW}\n')
+    assert run(tmp_path)["findings"] == []
+
+
+def test_allowlist_nextline_pragma_suppresses_the_following_line(tmp_path: Path) -> None:
+    write(tmp_path, "a.py", "# pragma: " + "allowlist nextline secret\n" + f'KEY = "{AWS_KEY}"\n')
+    assert run(tmp_path)["findings"] == []
+
+
+def test_heuristic_filters_drop_templated_values(tmp_path: Path) -> None:
+    write(tmp_path, "a.py", 'password = "${DB_PASSWORD}"\npassword = "{{ vault_password }}"\n')
+    assert run(tmp_path)["findings"] == []
+
+
+def test_exclude_lines_option_skips_matching_lines(tmp_path: Path) -> None:
+    write(tmp_path, "a.py", f'KEY = "{AWS_KEY}"  # fixture\n')
+    assert run(tmp_path, exclude_lines=[r"#\s*fixture$"])["findings"] == []
+
+
+def test_disable_plugins_turns_a_detector_off(tmp_path: Path) -> None:
+    write(tmp_path, "a.py", f'KEY = "{AWS_KEY}"\n')
+    doc = run(tmp_path, disable_plugins=["AWSKeyDetector"])
+    assert "AWSKeyDetector" not in doc["engine"]["plugins"]
+    assert not any(f["rule"] == "AWS Access Key" for f in doc["findings"])
+
+
+def _baseline(results: dict[str, list[dict[str, Any]]], **extra: Any) -> str:
+    return json.dumps({"version": "1.5.0", "results": results, **extra}, indent=2)
+
+
+def test_findings_in_the_baseline_are_marked_and_new_ones_are_not(tmp_path: Path) -> None:
+    write(tmp_path, "a.py", f'KEY = "{AWS_KEY}"\n')
+    write(tmp_path, "b.py", f'TOKEN = "{GITHUB_TOKEN}"\n')
+    write(
+        tmp_path,
+        ".secrets.baseline",
+        _baseline(
+            {
+                "a.py": [
+                    {
+                        "type": "AWS Access Key",
+                        "filename": "a.py",
+                        "hashed_secret": sha1(AWS_KEY),
+                        "is_verified": False,
+                        "line_number": 7,
+                    }
+                ],
+            }
+        ),
+    )
+    doc = run(tmp_path)
+    marks = {(f["file"], f["rule"]): f["in_baseline"] for f in doc["findings"]}
+    assert marks[("a.py", "AWS Access Key")] is True
+    assert marks[("b.py", "GitHub Token")] is False
+    assert doc["baseline"]["file"] == ".secrets.baseline"
+    assert doc["totals"]["new"] == len(doc["findings"]) - 1
+
+
+def test_filter_mode_leaves_baseline_findings_out(tmp_path: Path) -> None:
+    write(tmp_path, "a.py", f'KEY = "{AWS_KEY}"\n')
+    write(
+        tmp_path,
+        "known.baseline",
+        _baseline(
+            {
+                "a.py": [{"type": "AWS Access Key", "hashed_secret": sha1(AWS_KEY), "line_number": 1}],
+            }
+        ),
+    )
+    doc = run(tmp_path, baseline="known.baseline", baseline_mode="filter")
+    assert not any(f["rule"] == "AWS Access Key" for f in doc["findings"])
+
+
+def test_baseline_settings_choose_the_plugins(tmp_path: Path) -> None:
+    write(tmp_path, "a.py", f'KEY = "{AWS_KEY}"\nTOKEN = "{GITHUB_TOKEN}"\n')
+    write(
+        tmp_path,
+        ".secrets.baseline",
+        _baseline({}, plugins_used=[{"name": "GitHubTokenDetector"}], filters_used=[]),
+    )
+    doc = run(tmp_path)
+    assert doc["engine"]["plugins"] == ["GitHubTokenDetector"]
+    assert {f["rule"] for f in doc["findings"]} == {"GitHub Token"}
+
+
+def test_baseline_custom_plugin_from_a_file_is_refused(tmp_path: Path) -> None:
+    write(tmp_path, "evil.py", "raise SystemExit('ran repository code')\n")
+    write(
+        tmp_path,
+        ".secrets.baseline",
+        _baseline({}, plugins_used=[{"name": "AWSKeyDetector"}, {"name": "Evil", "path": "file://evil.py"}]),
+    )
+    doc = run(tmp_path)
+    assert doc["engine"]["plugins"] == ["AWSKeyDetector"]
+    assert any(p["code"] == "baseline" and "refused" in p["message"] for p in doc["problems"])
+
+
+def test_malformed_baseline_is_a_problem_with_its_line(tmp_path: Path) -> None:
+    write(tmp_path, "a.py", "x = 1\n")
+    write(tmp_path, ".secrets.baseline", '{\n  "results": {\n    "a.py": [,]\n  }\n}\n')
+    doc = run(tmp_path)
+    assert [(p["file"], p["line"], p["code"]) for p in doc["problems"]] == [
+        (".secrets.baseline", 3, "baseline")
+    ]
+    assert doc["baseline"]["file"] is None
+
+
+def test_named_baseline_that_is_missing_is_a_problem(tmp_path: Path) -> None:
+    write(tmp_path, "a.py", "x = 1\n")
+    doc = run(tmp_path, baseline="audit/.secrets.baseline")
+    assert [(p["file"], p["code"]) for p in doc["problems"]] == [("audit/.secrets.baseline", "baseline")]
+
+
+def test_binary_and_undecodable_files_are_problems_not_crashes(tmp_path: Path) -> None:
+    write(tmp_path, "blob.dat", b"\x00\x01" + AWS_KEY.encode())
+    write(tmp_path, "latin1.txt", "line one\ncaf\xe9\n".encode("latin-1"))
+    write(tmp_path, "logo.png", b"\x89PNG\r\n\x1a\n\x00")
+    doc = run(tmp_path)
+    assert {(p["file"], p["code"], p["line"]) for p in doc["problems"]} == {
+        ("blob.dat", "binary", None),
+        ("latin1.txt", "encoding", 2),
+    }
+    assert doc["findings"] == []
+
+
+def test_unknown_option_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(SentinelError, match="baselines"):
+        run(tmp_path, baselines="x")
+
+
+def test_results_equal_detect_secrets_own_scan(tmp_path: Path) -> None:
+    """The prefilter only skips lines no plugin can flag: same findings as the library's scan_file."""
+    corpus = {
+        "app/settings.py": (
+            f'AWS = "{AWS_KEY}"\n{KEYWORD_ASSIGNMENT}\nURL = "{BASIC_AUTH_URL}"\n'
+        ),
+        "app/keys.ts": (
+            f'const t = "{GITHUB_TOKEN}";\nconst s = "{STRIPE_KEY}";\nconst h = "{HIGH_ENTROPY}";\n'
+        ),
+        "conf/app.yaml": f"db:\n  password: hunter2hunter2\n  token: {HIGH_ENTROPY}\n",
+        "conf/app.ini": f"[main]\nsecret = {HIGH_ENTROPY}\nhexkey = 8f14e45fceea167a5a36dedd4bea2543\n",
+        "notes.md": "Server at 203.0.113.7 and 8.8.8.8:53, key " + "AC" + "0" * 4 + "f" * 28 + "\n",
+        "plain.go": 'package main\nconst apiKey = "' + "ab12" * 8 + '"\nfunc main() {}\n',
+    }
+    for rel, text in corpus.items():
+        write(tmp_path, rel, text)
+    ours = {(f["file"], f["rule"], f["fingerprint"], f["line"]) for f in run(tmp_path)["findings"]}
+    theirs: dict[tuple[str, str, str], int] = {}
+    with default_settings():
+        for rel in corpus:
+            for secret in ds_scan.scan_file(str(tmp_path / rel)):
+                key = (rel, secret.type, secret.secret_hash)
+                theirs[key] = min(secret.line_number, theirs.get(key, secret.line_number))
+    assert ours == {(*k, line) for k, line in theirs.items()}
+    assert len(ours) >= 8
+
+
+def test_output_is_byte_identical_across_runs_and_worker_counts(tmp_path: Path) -> None:
+    for i in range(210):
+        body = f'KEY = "{AWS_KEY}"\n' if i % 50 == 0 else f"value_{i} = {i}\n"
+        write(tmp_path, f"pkg/m{i:03}.py", body)
+    first = dumps(run(tmp_path, jobs=1))
+    assert dumps(run(tmp_path, jobs=1)) == first
+    assert dumps(run(tmp_path, jobs=2)) == first
+
+
+def test_document_matches_its_schema(
+    tmp_path: Path, validate_document: Callable[[dict[str, Any]], None]
+) -> None:
+    write(tmp_path, "a.py", f'KEY = "{AWS_KEY}"\n')
+    write(tmp_path, "blob.dat", b"\x00\x01")
+    write(
+        tmp_path,
+        ".secrets.baseline",
+        _baseline(
+            {
+                "a.py": [{"type": "AWS Access Key", "hashed_secret": sha1(AWS_KEY), "is_secret": True}],
+            }
+        ),
+    )
+    doc = run(tmp_path)
+    assert doc["findings"] and doc["problems"]
+    validate_document(doc)
+
+
+def test_required_literals_come_from_the_pattern() -> None:
+    assert required_literals(re.compile(r"(ghp|gho)_[A-Za-z0-9_]{36}")) == {"ghp_", "gho_"}
+    assert required_literals(re.compile(r"xox(?:a|b)-\d+", re.IGNORECASE)) == {"xoxa-", "xoxb-"}
+    assert required_literals(re.compile(r"(?:foo)?[0-9]{8}")) is None
