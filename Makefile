@@ -20,7 +20,7 @@ policy-check: $(STAMP)
 	$(BIN)/sentinel check
 
 lint: $(STAMP)
-	$(BIN)/ruff check sentinel extractors tests benchmarks
+	$(BIN)/ruff check sentinel extractors tests testsupport benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -31,7 +31,7 @@ from sentinel.bot.publish import Feedback, plan_feedback, post
 from sentinel.bot.render import Renderer
 from sentinel.bot.settings import ApiSettings, BotSettings
 from sentinel.runner.results import CheckResult, Location, Result
-from tests.bot.github_server import SPEC_FILE, Contract, FakeGitHub
+from testsupport.github_server import SPEC_FILE, Contract, FakeGitHub
 
 RUNS = 7
 FINDINGS = 500

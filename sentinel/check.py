@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from extractors.run import run_extractors
-from sentinel.cli.options import as_list
-from sentinel.config import Config
+from sentinel.config import Config, as_list
 from sentinel.inputs import DEFAULT_OUT, write_documents
 from sentinel.runner.evaluate import Input, TestOptions, run_tests
 from sentinel.runner.results import CheckResult

@@ -35,6 +35,15 @@ class Config:
         return self.path.parent if self.path else Path.cwd()
 
 
+def as_list(value: Any) -> list[str]:
+    """Config files may give a single string where a flag is repeatable."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
 def find_config(start: Path) -> Path | None:
     for name in DEFAULT_FILES:
         candidate = start / name

@@ -11,7 +11,6 @@ import click
 from sentinel import __version__
 from sentinel.errors import SentinelError
 
-
 # Command name -> "module:attribute". Commands are imported only when run (or listed by --help), so
 # `sentinel test` does not pay for PyGithub or the extractors' parsers at start-up.
 COMMANDS: dict[str, str] = {
@@ -55,8 +54,10 @@ class SentinelGroup(click.Group):
             # failure (1). SENTINEL_DEBUG=1 shows the traceback.
             if os.environ.get("SENTINEL_DEBUG"):
                 raise
-            click.echo(f"Error: internal error: {type(exc).__name__}: {exc} (set SENTINEL_DEBUG=1 for details)",
-                       err=True)
+            click.echo(
+                f"Error: internal error: {type(exc).__name__}: {exc} (set SENTINEL_DEBUG=1 for details)",
+                err=True,
+            )
             sys.exit(2)
 
 

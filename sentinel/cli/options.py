@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
-from sentinel.config import Config, load_config
+from sentinel.config import Config, as_list, load_config
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,12 +36,3 @@ def config_option(func: F) -> F:
         callback=_load,
         help="Configuration file (default: conftest.yml, .yaml or .toml in the current directory).",
     )(func)
-
-
-def as_list(value: Any) -> list[str]:
-    """Config files may give a single string where a flag is repeatable."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    return [str(v) for v in value]

@@ -41,7 +41,14 @@ def render() -> str:
         command = main.get_command(ctx, name)
         assert command is not None
         summary = (command.help or "").strip().split("\n\n")[0].replace("\n", " ")
-        lines += [f"### `sentinel {name}`", "", summary, "", "| flag | what it does | notes |", "|---|---|---|"]
+        lines += [
+            f"### `sentinel {name}`",
+            "",
+            summary,
+            "",
+            "| flag | what it does | notes |",
+            "|---|---|---|",
+        ]
         for param in command.params:
             if param.name == "help":
                 continue

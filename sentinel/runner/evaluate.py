@@ -129,23 +129,25 @@ def check_document(engine: Engine, name: str, document: Any, namespaces: list[st
         ns: Counter({rule: n for rule, n in engine.rule_counts(ns).items() if rule_kind(rule)})
         for ns in namespaces
     }
-    active = [ns for ns in namespaces if counts[ns]]
+    wanted = {
+        ns: [*sorted(counts[ns]), *(["exception"] if "exception" in engine.rule_counts(ns) else [])]
+        for ns in namespaces
+        if counts[ns]
+    }
     file_data = {"conftest": {"file": {"name": name, "dir": os.path.dirname(name)}}}
-    values = engine.evaluate_namespaces(active, document, file_data) if active else {}
+    values = engine.evaluate_rules(wanted, document, file_data) if wanted else {}
     return [_bookkeep(name, ns, counts[ns], values.get(ns, {})) for ns in namespaces]
 
 
-def _bookkeep(name: str, namespace: str, counts: Counter[str], values: dict[str, Any]) -> CheckResult:
+def _bookkeep(name: str, namespace: str, counts: Counter[str], values: dict[str, list[Any]]) -> CheckResult:
     """conftest's accounting of one namespace's rule values for one document."""
     result = CheckResult(filename=name, namespace=namespace)
     if not counts:
         return result
     exception_names: Counter[str] = Counter()
-    raw_exceptions = values.get("exception")
-    if isinstance(raw_exceptions, list):
-        for entry in raw_exceptions:
-            if isinstance(entry, list):
-                exception_names.update(str(x) for x in entry)
+    for entry in values.get("exception", []):
+        if isinstance(entry, list):
+            exception_names.update(str(x) for x in entry)
     successes = 0
     for rule in sorted(counts):
         base = strip_rule_prefix(rule)
@@ -157,9 +159,7 @@ def _bookkeep(name: str, namespace: str, counts: Counter[str], values: dict[str,
             )
             continue
         query = f"data.{namespace}.{rule}"
-        raw = values.get(rule)
-        items = raw if isinstance(raw, list) else []
-        produced = [r for r in (_to_result(v, query) for v in items) if r is not None]
+        produced = [r for r in (_to_result(v, query) for v in values.get(rule, [])) if r is not None]
         if not produced:
             successes += 1
             continue

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from sentinel import parsers
 from sentinel.errors import PolicyError, UsageError
 from sentinel.runner.engine import PolicySource, read_policy
 
@@ -88,21 +86,16 @@ def load_data(paths: list[str]) -> dict[str, Any]:
 
 
 def _read_data_file(file: Path) -> Any:
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyError(f"cannot read data file: {exc}", file=str(file)) from exc
-    if file.suffix == ".json":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise PolicyError(f"invalid JSON: {exc.msg}", file=str(file), line=exc.lineno) from exc
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise PolicyError(f"invalid YAML: {getattr(exc, 'problem', exc)}", file=str(file), line=line) from exc
+    """Data files go through the same JSON/YAML parsers as inputs (so a YAML date stays the text it
+    is, as in OPA's loader). A multi-document YAML data file is an error: OPA loads one document."""
+    document = parsers.parse_file(str(file), "json" if file.suffix == ".json" else "yaml")
+    if file.suffix != ".json" and isinstance(document, list) and _is_multi_document(file):
+        raise PolicyError("a data file must hold one YAML document", file=str(file))
+    return document
+
+
+def _is_multi_document(file: Path) -> bool:
+    return any(line.rstrip() == "---" for line in file.read_text(encoding="utf-8").splitlines()[1:])
 
 
 def _merge(

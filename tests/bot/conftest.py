@@ -20,7 +20,7 @@ import yaml
 from click.testing import CliRunner
 
 from sentinel.cli import main
-from tests.bot.github_server import SPEC_FILE, Contract, FakeGitHub
+from testsupport.github_server import SPEC_FILE, Contract, FakeGitHub
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / SPEC_FILE

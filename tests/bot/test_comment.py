@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.bot.conftest import HEAD, Bot, failure, result
-from tests.bot.github_server import FakeGitHub
+from testsupport.github_server import FakeGitHub
 
 LAYERING = failure(
     "domain module imports adapters.db", "architecture.layering.forbidden_import", "src/domain/a.py", 3

@@ -13,8 +13,8 @@ import json
 import yaml
 
 from tests.bot.conftest import Bot
-from tests.bot.github_server import FakeGitHub
 from tests.conftest import GitRepo
+from testsupport.github_server import FakeGitHub
 
 POLICY = """
 package main

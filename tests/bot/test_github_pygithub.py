@@ -10,7 +10,7 @@ from sentinel.bot.github_port import ApiError, NotFound, PermissionDenied, RateL
 from sentinel.bot.github_pygithub import PyGithubPort, rate_limit_wait
 from sentinel.bot.settings import ApiSettings
 from tests.bot.conftest import BASE, HEAD
-from tests.bot.github_server import FakeGitHub
+from testsupport.github_server import FakeGitHub
 
 FAST = ApiSettings(retries=3, backoff=0.01, seconds_between_writes=0, max_rate_limit_wait=5)
 

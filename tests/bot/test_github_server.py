@@ -7,7 +7,7 @@ from typing import Any
 import requests
 
 from tests.bot.conftest import BASE, HEAD
-from tests.bot.github_server import Contract, FakeGitHub
+from testsupport.github_server import Contract, FakeGitHub
 
 AUTH = {"Authorization": "token ghs_test", "Accept": "application/vnd.github+json"}
 

@@ -118,3 +118,15 @@ def test_combine_gives_each_yaml_document_its_own_entry(write, run) -> None:
     write("one.json", '{"c": 3}')
     result = run("test", "-o", "json", "--combine", "multi.yaml", "one.json")
     assert results_json(result.output)[0]["failures"][0]["msg"] == "3 entries"
+
+
+def test_yaml_dates_in_data_stay_text_as_in_opa(write, run) -> None:
+    write("policy/p.rego", """
+        package main
+        import rego.v1
+        deny contains data.release.date if true
+    """)
+    write("data/release.yaml", "release:\n  date: 2027-01-15\n")
+    write("in.json", "{}")
+    result = run("test", "-o", "json", "-d", "data", "in.json")
+    assert results_json(result.output)[0]["failures"][0]["msg"] == "2027-01-15"

@@ -172,3 +172,25 @@ def test_quiet_prints_nothing_on_a_clean_run_and_everything_on_failure(write, ru
     assert run("test", "--quiet", "clean.json").output == ""
     noisy = run("test", "--quiet", "--no-color", "bad.json")
     assert "FAIL - bad.json - main - labels missing" in noisy.output
+
+
+def test_rules_spread_over_several_files_of_one_package_see_each_other(write, run) -> None:
+    """A package split across files (helpers in one, rules in others) evaluates like one file."""
+    write("policy/a_values.rego", """
+        package main
+        import rego.v1
+        x := 1
+    """)
+    write("policy/b_rule.rego", """
+        package main
+        import rego.v1
+        deny contains sprintf("node %v", [n]) if some n in nodes
+    """)
+    write("policy/c_helpers.rego", """
+        package main
+        import rego.v1
+        nodes := {m | some m in input.n}
+    """)
+    write("in.json", '{"n": [1, 2]}')
+    result = run("test", "-o", "json", "in.json")
+    assert sorted(f["msg"] for f in results_json(result.output)[0]["failures"]) == ["node 1", "node 2"]

@@ -34,7 +34,8 @@ from openapi_schema_validator import OAS30Validator
 
 SPEC_SERVER = "https://api.github.com"
 WEB = "https://github.com"
-SPEC_FILE = Path("node_modules/@octokit/openapi/generated/api.github.com.json")
+_ROOT = Path(__file__).resolve().parents[1]
+SPEC_FILE = _ROOT / "node_modules" / "@octokit" / "openapi" / "generated" / "api.github.com.json"
 COMMENT_BODY_LIMIT = 65_536
 LABEL_NAME_LIMIT = 50
 LABEL_DESCRIPTION_LIMIT = 100
