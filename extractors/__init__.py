@@ -17,4 +17,5 @@ KINDS: dict[str, str] = {
     "tenancy": "extractors.tenancy",
     "observability": "extractors.observability",
     "statemachines": "extractors.statemachines",
+    "safety": "extractors.safety",
 }

@@ -42,3 +42,9 @@ def _walk(root: Path) -> list[str]:
         for name in filenames:
             out.append(Path(dirpath, name).relative_to(root).as_posix())
     return out
+
+
+def matching(files: Sequence[str], globs: Sequence[str]) -> list[str]:
+    """The files (repository-relative POSIX paths) that match any gitwildmatch glob."""
+    spec = pathspec.PathSpec.from_lines("gitwildmatch", globs)
+    return [f for f in files if spec.match_file(f)]

@@ -1,0 +1,125 @@
+"""The safety kind: fail-open sites in Python code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from extractors.base import ExtractContext
+from extractors.safety import extract
+from extractors.selection import select_files
+
+AUTHZ = '''
+import os
+
+
+class Gate:
+    def allowed(self, user, action):
+        try:
+            return self.policy.decide(user, action)
+        except TimeoutError:
+            return True
+
+    def audited(self, user):
+        try:
+            self.audit.write(user)
+        except Exception:
+            pass
+        return self.decide(user)
+
+
+def decide(flags, name):
+    return flags.get(name, True)
+
+
+def verdict(engine, request):
+    try:
+        return engine.evaluate(request)
+    except RuntimeError:
+        return Decision(allow=True, reason="engine down")
+
+
+def mode():
+    return os.environ.get("AUTHZ_MODE", "allow")
+'''
+
+FAIL_CLOSED = '''
+def allowed(policy, user):
+    try:
+        return policy.decide(user)
+    except TimeoutError:
+        return False
+
+
+def flag(flags, name):
+    return flags.get(name, False)
+
+
+def handled():
+    try:
+        risky()
+    except ValueError:
+        log.warning("denied")
+        raise
+'''
+
+
+def _extract(root: Path, **options: object) -> dict:
+    files = tuple(select_files(root))
+    return extract(ExtractContext(root=root, files=files, options=dict(options)))
+
+
+def _write(root: Path, rel: str, text: str) -> None:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def test_each_fail_open_pattern_is_found_with_its_function_and_line(tmp_path: Path, validate_document) -> None:
+    _write(tmp_path, "svc/authz.py", AUTHZ)
+    doc = _extract(tmp_path)
+    validate_document(doc)
+    found = {(s["pattern"], s["function"], s["line"]) for s in doc["fail_open"]}
+    assert found == {
+        ("allow_on_error", "Gate.allowed", 10),
+        ("swallowed_error", "Gate.audited", 15),
+        ("default_allow", "decide", 21),
+        ("allow_on_error", "verdict", 28),
+        ("default_allow", "mode", 32),
+    }
+
+
+def test_fail_closed_code_has_no_sites(tmp_path: Path) -> None:
+    _write(tmp_path, "svc/authz.py", FAIL_CLOSED)
+    assert _extract(tmp_path)["fail_open"] == []
+
+
+def test_paths_option_limits_the_scan(tmp_path: Path) -> None:
+    _write(tmp_path, "svc/authz.py", AUTHZ)
+    _write(tmp_path, "other/authz.py", AUTHZ)
+    doc = _extract(tmp_path, paths=["svc/**"])
+    assert {s["file"] for s in doc["fail_open"]} == {"svc/authz.py"}
+    assert doc["files_scanned"] == 1
+
+
+def test_allow_values_option_changes_what_counts_as_allowing(tmp_path: Path) -> None:
+    _write(tmp_path, "svc/mode.py", 'def m(env):\n    return env.get("MODE", "open")\n')
+    assert _extract(tmp_path)["fail_open"] == []
+    assert len(_extract(tmp_path, allow_values=["open"])["fail_open"]) == 1
+
+
+def test_syntax_error_and_binary_file_are_problems_not_crashes(tmp_path: Path, validate_document) -> None:
+    _write(tmp_path, "svc/broken.py", "def f(:\n    except\n")
+    (tmp_path / "svc" / "blob.py").write_bytes(b"\x00\x01except True")
+    doc = _extract(tmp_path)
+    validate_document(doc)
+    codes = {(p["file"], p["code"], p["line"]) for p in doc["problems"]}
+    assert ("svc/broken.py", "syntax", 1) in codes
+    assert any(f == "svc/blob.py" and c == "binary" for f, c, _ in codes)
+
+
+def test_output_is_byte_identical_on_two_runs(tmp_path: Path) -> None:
+    _write(tmp_path, "svc/authz.py", AUTHZ)
+    _write(tmp_path, "svc/b.py", AUTHZ)
+    first = json.dumps(_extract(tmp_path), sort_keys=True)
+    assert json.dumps(_extract(tmp_path), sort_keys=True) == first
