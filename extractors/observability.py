@@ -43,12 +43,14 @@ Options (``extract.options.observability``):
 from __future__ import annotations
 
 import ast
+import gc
 import posixpath
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -210,6 +212,7 @@ class Definition:
     trace: list[tuple[str, int]] = field(default_factory=list)
     public: bool = True
     params: tuple[str, ...] = ()
+    checked: bool = True
 
 
 @dataclass
@@ -307,10 +310,33 @@ def _route_decorator(deco: ast.expr, verbs: frozenset[str]) -> tuple[str, list[s
     return route, methods
 
 
-def _unstructured(rel: str, tree: ast.Module) -> list[dict[str, Any]]:
+def _hinted_nodes(body: Sequence[ast.AST], lines: frozenset[int]) -> Iterator[ast.AST]:
+    """Nodes of the statements that span a line in ``lines`` (statement blocks walked, the rest not)."""
+    for stmt in body:
+        start = getattr(stmt, "lineno", 0)
+        end = getattr(stmt, "end_lineno", start) or start
+        if not any(start <= n <= end for n in lines):
+            continue
+        blocks = [getattr(stmt, f) for f in _BLOCK_FIELDS if getattr(stmt, f, None)]
+        if not blocks:
+            yield from ast.walk(stmt)
+            continue
+        for name, value in ast.iter_fields(stmt):
+            if name in _BLOCK_FIELDS:
+                continue
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, ast.AST):
+                    yield from ast.walk(item)
+        for block in blocks:
+            yield from _hinted_nodes(block, lines)
+
+
+def _unstructured(rel: str, tree: ast.Module, source: str) -> list[dict[str, Any]]:
+    """Unstructured log calls, looking only at statements on lines the text hint matched."""
+    lines = frozenset(source.count("\n", 0, m.start()) + 1 for m in _UNSTRUCTURED_HINT.finditer(source))
     out = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
+    for node in _hinted_nodes(tree.body, lines):
+        if not isinstance(node, ast.Call) or node.lineno not in lines:
             continue
         func = node.func
         if isinstance(func, ast.Name) and func.id == "print":
@@ -358,15 +384,75 @@ def _module_of(rel: str) -> str:
     return stem.replace("/", ".")
 
 
+@cache
+def _spec(globs: tuple[str, ...]) -> pathspec.PathSpec:
+    return pathspec.PathSpec.from_lines("gitwildmatch", globs)
+
+
 def _is_urlconf(rel: str, cfg: Config) -> bool:
-    return pathspec.PathSpec.from_lines("gitwildmatch", cfg.django_urlconfs).match_file(rel)
+    return _spec(cfg.django_urlconfs).match_file(rel)
+
+
+_UNSTRUCTURED_HINT = re.compile(
+    r"\bprint\s*\(|log\w*\s*\.\s*(?:debug|info|warning|warn|error|exception|critical|fatal|log)\s*\(",
+    re.IGNORECASE,
+)
+
+
+_BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _python_defs(
+    body: Sequence[ast.AST],
+    prefix: str,
+    out: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, str]],
+) -> None:
+    """Functions and classes with qualified names, walking statement blocks only (defs are statements)."""
+    for node in body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            qual = f"{prefix}{node.name}"
+            out.append((node, qual))
+            _python_defs(node.body, qual + ".", out)
+            continue
+        for name in _BLOCK_FIELDS:
+            block = getattr(node, name, None)
+            if block:
+                _python_defs(block, prefix, out)
+
+
+def python_signals(
+    defn: Definition, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, cfg: Config
+) -> None:
+    """File the calls in a definition (nested functions and methods included) and its decorators."""
+    for deco in node.decorator_list:
+        if not isinstance(node, ast.ClassDef) and _route_decorator(deco, cfg.python_verbs) is not None:
+            continue
+        if isinstance(deco, ast.Call):
+            _record(defn, cfg, _callee(deco.func) + "(", deco.lineno)
+        else:
+            _record(defn, cfg, "@" + _callee(deco), deco.lineno)
+    for stmt in node.body:
+        for sub in ast.walk(stmt):
+            if isinstance(sub, ast.Call):
+                _record(defn, cfg, _callee(sub.func) + "(", sub.lineno)
+            elif isinstance(sub, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                for deco in sub.decorator_list:
+                    text = _callee(deco.func) + "(" if isinstance(deco, ast.Call) else "@" + _callee(deco)
+                    _record(defn, cfg, text, deco.lineno)
+    defn.checked = True
 
 
 def scan_python(rel: str, source: str, cfg: Config) -> FileFacts:
+    """Definitions, routes and unstructured logs of one module.
+
+    Only route-decorated functions get their calls matched here; any other definition is a stub
+    (``checked`` false) that is filled in later if a URLconf turns out to route to it, so most
+    modules are never walked expression by expression.
+    """
     facts = FileFacts()
     try:
         tree = ast.parse(source, filename=rel)
-    except (SyntaxError, ValueError) as exc:
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         facts.problems.append(
             problem(
                 rel,
@@ -378,58 +464,48 @@ def scan_python(rel: str, source: str, cfg: Config) -> FileFacts:
         return facts
     module = _module_of(rel)
     framework = _python_framework(tree)
-
-    nested: list[tuple[Definition, Definition]] = []
-
-    def define(
-        node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, owner: Definition | None, prefix: str
-    ) -> None:
-        qual = f"{prefix}{node.name}"
-        defn = Definition(rel, node.lineno, node.name, qual, "python", module)
+    defs: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, str]] = []
+    _python_defs(tree.body, "", defs)
+    for node, qual in defs:
+        defn = Definition(rel, node.lineno, node.name, qual, "python", module, checked=False)
         facts.definitions.append(defn)
-        if owner is not None:
-            nested.append((owner, defn))
-        for deco in node.decorator_list:
-            found = _route_decorator(deco, cfg.python_verbs) if not isinstance(node, ast.ClassDef) else None
-            if found is not None:
-                route, methods = found
-                for method in methods:
-                    facts.registrations.append(
-                        Registration(
-                            rel, deco.lineno, framework, "python", route, method, qual, module, inline=defn
-                        )
-                    )
-                continue
-            if isinstance(deco, ast.Call):
-                _record(defn, cfg, _callee(deco.func) + "(", deco.lineno)
-                collect(deco.args, defn, qual + ".")
-            else:
-                _record(defn, cfg, "@" + _callee(deco), deco.lineno)
-        collect(node.body, defn, qual + ".")
-
-    def collect(nodes: Sequence[ast.AST], owner: Definition | None, prefix: str) -> None:
-        """One pass over the tree: each call is filed under its innermost function or class."""
-        stack = list(reversed(nodes))
-        while stack:
-            node = stack.pop()
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                define(node, owner, prefix)
-                continue
-            if owner is not None and isinstance(node, ast.Call):
-                _record(owner, cfg, _callee(node.func) + "(", node.lineno)
-            stack.extend(reversed(list(ast.iter_child_nodes(node))))
-
-    collect(tree.body, None, "")
-    # A function's signals include its nested functions'; a class's, its methods'.
-    for owner, inner in reversed(nested):
-        owner.metric.extend(inner.metric)
-        owner.log.extend(inner.log)
-        owner.trace.extend(inner.trace)
+        if isinstance(node, ast.ClassDef):
+            continue
+        routes = [
+            r for r in (_route_decorator(d, cfg.python_verbs) for d in node.decorator_list) if r is not None
+        ]
+        lines = [d.lineno for d in node.decorator_list if _route_decorator(d, cfg.python_verbs) is not None]
+        if routes:
+            python_signals(defn, node, cfg)
+        for (route, methods), line in zip(routes, lines, strict=True):
+            for method in methods:
+                facts.registrations.append(
+                    Registration(rel, line, framework, "python", route, method, qual, module, inline=defn)
+                )
     if _is_urlconf(rel, cfg):
         facts.registrations.extend(_django_routes(rel, tree, module))
-    if cfg.unstructured and not is_test_path(rel):
-        facts.unstructured = _unstructured(rel, tree)
+    if cfg.unstructured and not is_test_path(rel) and _UNSTRUCTURED_HINT.search(source):
+        facts.unstructured = _unstructured(rel, tree, source)
     return facts
+
+
+def check_python_definitions(cfg: Config, rel: str, wanted: Sequence[Definition]) -> None:
+    """Fill in the signals of stub definitions of ``rel`` (re-reading and re-parsing it)."""
+    ctx = ExtractContext(root=Path(cfg.root), files=(), max_file_bytes=cfg.max_file_bytes)
+    source, _ = read_source(ctx, rel)
+    if source is None:
+        return
+    try:
+        tree = ast.parse(source, filename=rel)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return
+    defs: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, str]] = []
+    _python_defs(tree.body, "", defs)
+    by_key = {(node.lineno, qual): node for node, qual in defs}
+    for defn in wanted:
+        node = by_key.get((defn.line, defn.qualname))
+        if node is not None:
+            python_signals(defn, node, cfg)
 
 
 _FRAMEWORKS = ("fastapi", "starlette", "flask", "quart", "sanic", "litestar", "aiohttp")
@@ -807,7 +883,33 @@ def _language(rel: str) -> str | None:
     return grammar if grammar in ("rust", "go", "elixir") else None
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cycle collector while one module's AST is built and read.
+
+    An AST has no reference cycles (refcounting frees it), but building one allocates enough
+    objects to set off full collections over everything alive, which doubled this kind's time on
+    the standard library. The previous state is restored.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def scan_file(cfg: Config, rel: str) -> FileFacts:
+    try:
+        return _scan_file(cfg, rel)
+    except RecursionError:
+        return FileFacts(
+            problems=[problem(rel, "expressions nested too deeply to analyse; skipped", code="too_deep")]
+        )
+
+
+def _scan_file(cfg: Config, rel: str) -> FileFacts:
     language = _language(rel)
     if language is None:
         return FileFacts()
@@ -816,7 +918,8 @@ def scan_file(cfg: Config, rel: str) -> FileFacts:
     if source is None:
         return FileFacts(problems=[prob] if prob else [])
     if language == "python":
-        return scan_python(rel, source, cfg)
+        with _gc_paused():
+            return scan_python(rel, source, cfg)
     tree = treesitter.parser(language).parse(source.encode("utf-8"))
     if language == "rust":
         facts = scan_rust(rel, tree, cfg)
@@ -915,10 +1018,17 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
     for d in definitions:
         by_name.setdefault((d.language, d.name), []).append(d)
 
+    resolved = [(reg, _resolve(reg, by_name)) for reg in registrations]
+    stubs: dict[str, dict[int, Definition]] = {}
+    for _, defn in resolved:
+        if defn is not None and not defn.checked:
+            stubs.setdefault(defn.file, {})[id(defn)] = defn
+    for rel, found in sorted(stubs.items()):
+        check_python_definitions(cfg, rel, list(found.values()))
+
     handlers: list[dict[str, Any]] = []
     routed: set[tuple[str, int]] = set()
-    for reg in registrations:
-        defn = _resolve(reg, by_name)
+    for reg, defn in resolved:
         if defn is not None:
             routed.add((defn.file, defn.line))
         handlers.append(_handler(defn, reg, internal))

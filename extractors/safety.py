@@ -18,8 +18,8 @@ Other languages are not scanned.
 from __future__ import annotations
 
 import ast
-from dataclasses import replace
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from extractors.base import ExtractContext, document, parallel_map, problem, read_source

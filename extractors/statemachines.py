@@ -389,11 +389,14 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
         files = covered[m.file]
         unreadable = any(found.get(f) is None for f in files)
         mentions = []
-        kinds = [(s, "state") for s in m.states] + [(a["name"], "action") for a in m.actions]
-        for name, kind in kinds:
+        kinds = [(s["name"], "state", s["line"]) for s in m.states.values()]
+        kinds += [(a["name"], "action", a["line"]) for a in m.actions]
+        for name, kind, line in kinds:
             where = sorted(f for f in files if name in (found.get(f) or []))
             mentions.append(
                 {
+                    "file": m.file,
+                    "line": line,
                     "name": name,
                     "kind": kind,
                     "mentioned": bool(where),
@@ -423,7 +426,9 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
                 "variables": m.variables,
                 "actions": m.actions,
                 "mentions": sorted(mentions, key=lambda x: (x["kind"], x["name"])),
-                "errors": sorted(m.errors, key=lambda e: (e["line"], e["message"])),
+                "errors": [
+                    {"file": m.file, **e} for e in sorted(m.errors, key=lambda e: (e["line"], e["message"]))
+                ],
             }
         )
     return document(

@@ -58,7 +58,12 @@ from sentinel.errors import SentinelError
 KIND = "tenancy"
 MAX_KEY_CHARS = 200
 DEFAULT_TENANT_IDENTIFIERS = [
-    "tenant_id", "tenant", "org_id", "organization_id", "account_id", "workspace_id",
+    "tenant_id",
+    "tenant",
+    "org_id",
+    "organization_id",
+    "account_id",
+    "workspace_id",
 ]
 DEFAULT_RECEIVERS = ["redis", "cache", "r", "valkey", "client.redis"]
 
@@ -73,10 +78,14 @@ _REDIS_METHODS = _words("""
     lpush rpush lpop rpop lrange llen sadd srem smembers sismember scard zadd zrem zrange zrangebyscore
     zscore zincrby zcard keys scan_iter xadd xread xrange pfadd setbit getbit
 """)
-_REDIS_METHODS_JS = sorted({
-    *_REDIS_METHODS,
-    *_words("del hGet hSet hGetAll hDel sAdd sMembers zAdd lPush rPush lRange setEx setNX pExpire incrBy"),
-})
+_REDIS_METHODS_JS = sorted(
+    {
+        *_REDIS_METHODS,
+        *_words(
+            "del hGet hSet hGetAll hDel sAdd sMembers zAdd lPush rPush lRange setEx setNX pExpire incrBy"
+        ),
+    }
+)
 _GO_REDIS_METHODS = _words("""
     Get Set SetNX SetEx SetEX GetSet GetDel MGet Del Unlink Exists Expire PExpire ExpireAt TTL Incr IncrBy
     Decr DecrBy Append HGet HSet HSetNX HMGet HGetAll HDel HIncrBy HKeys HVals HExists LPush RPush LPop
@@ -482,7 +491,7 @@ def scan_python(
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     try:
         tree = ast.parse(source, filename=rel)
-    except (SyntaxError, ValueError) as exc:
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         line = getattr(exc, "lineno", None)
         return [], [
             problem(rel, f"cannot parse Python: {getattr(exc, 'msg', exc)}", line=line, code="syntax")
@@ -908,10 +917,13 @@ def scan_file(cfg: Config, rel: str) -> tuple[list[dict[str, Any]], list[dict[st
     sites: list[dict[str, Any]] = []
     problems: list[dict[str, Any]] = []
     if structural and (gate is None or gate.search(source)):
-        if language == "python":
-            sites, problems = scan_python(rel, source, structural, cfg)
-        else:
-            sites, problems = scan_tree_sitter(rel, source, language, structural, cfg)
+        try:
+            if language == "python":
+                sites, problems = scan_python(rel, source, structural, cfg)
+            else:
+                sites, problems = scan_tree_sitter(rel, source, language, structural, cfg)
+        except RecursionError:
+            return [], [problem(rel, "expressions nested too deeply to analyse; skipped", code="too_deep")]
     sites.extend(scan_regex(rel, source, language, sinks, cfg))
     return sites, problems
 

@@ -214,7 +214,21 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
     baseline_rel, explicit = _baseline_path(ctx)
     base, problems = _load_baseline(ctx, baseline_rel, explicit, known)
     settings = _settings(options, base, known)
-    plugins, filters = engine.describe(settings)
+    try:
+        plugins, filters = engine.describe(settings)
+    except Exception as exc:  # a baseline's plugin or filter settings the library cannot use
+        if base is None:
+            raise
+        problems.append(
+            problem(
+                base.file,
+                f"baseline settings cannot be used ({exc}); scanning with the defaults",
+                line=1,
+                code="baseline",
+            )
+        )
+        settings = _settings(options, None, known)
+        plugins, filters = engine.describe(settings)
 
     files = tuple(f for f in ctx.files if f != baseline_rel)
     results = _scan(ctx, files, settings)

@@ -13,6 +13,7 @@ taken with care, because a pull request can change the file:
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,20 @@ UNSUPPORTED_FILTERS = frozenset(
         "detect_secrets.filters.gibberish.should_exclude_secret",
     }
 )
+
+
+REGEX_FILTER_PREFIX = "detect_secrets.filters.regex."
+
+
+def _valid_patterns(value: Any) -> bool:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return False
+    try:
+        for pattern in value:
+            re.compile(pattern)
+    except re.error:
+        return False
+    return True
 
 
 @dataclass
@@ -138,6 +153,9 @@ def _filters(value: Any, bad: Any) -> list[dict[str, Any]]:
             continue
         if path in UNSUPPORTED_FILTERS:
             bad(f"filter {path!r} is not supported (needs extra packages and data); skipped", needle=path)
+            continue
+        if path.startswith(REGEX_FILTER_PREFIX) and not _valid_patterns(entry.get("pattern")):
+            bad(f"filter {path!r} needs 'pattern': a list of valid regular expressions; skipped", needle=path)
             continue
         out.append(dict(entry))
     return out

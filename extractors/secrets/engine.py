@@ -29,7 +29,7 @@ from detect_secrets.transformers import get_transformed_file
 from detect_secrets.types import NamedIO
 from detect_secrets.util.code_snippet import get_code_snippet
 
-from extractors.base import ExtractContext, read_source
+from extractors.base import ExtractContext, problem, read_source
 from extractors.secrets import prefilter
 
 # Never call out to the network to verify a secret (and keep the output deterministic).
@@ -175,7 +175,14 @@ def scan_batch(batch: Batch) -> BatchResult:
                 continue
             assert text is not None
             scanned += 1
-            findings.extend(_dedupe(rel, scan_text(rel, text, gates)))
+            try:
+                found = scan_text(rel, text, gates)
+            except Exception as exc:  # a library transformer or plugin failing on odd input
+                problems.append(
+                    problem(rel, f"detect-secrets could not scan this file: {exc!r}", code="scan_error")
+                )
+                continue
+            findings.extend(_dedupe(rel, found))
     return BatchResult(findings, problems, scanned)
 
 

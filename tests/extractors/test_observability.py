@@ -299,3 +299,34 @@ def test_output_is_deterministic_and_matches_schema(
     first = run(tmp_path)
     assert dumps(run(tmp_path)) == dumps(first)
     validate_document(first)
+
+
+def test_unstructured_logs_inside_blocks_and_spanning_lines(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "svc/jobs.py",
+        "class Job:\n"
+        "    def run(self, n):\n"
+        "        for i in range(n):\n"
+        "            if i:\n"
+        "                self.logger.warning(\n"
+        '                    f"step {i}"\n'
+        "                )\n"
+        '        with open("x") as fh: print(fh)\n'
+        "        try:\n"
+        "            pass\n"
+        "        except ValueError:\n"
+        '            LOG.error("bad %d" % n)\n',
+    )
+    found = [(u["line"], u["call"], u["reason"]) for u in run(tmp_path)["unstructured_logs"]]
+    assert found == [
+        (5, "self.logger.warning", "fstring"),
+        (8, "print", "print"),
+        (12, "LOG.error", "percent"),
+    ]
+
+
+def test_pathologically_nested_python_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    write(tmp_path, "svc/deep.py", "x = " + "-" * 100_000 + "1\n")
+    problems = run(tmp_path)["problems"]
+    assert [(p["file"], p["code"]) for p in problems] == [("svc/deep.py", "syntax")]

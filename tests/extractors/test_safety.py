@@ -9,7 +9,7 @@ from extractors.base import ExtractContext
 from extractors.safety import extract
 from extractors.selection import select_files
 
-AUTHZ = '''
+AUTHZ = """
 import os
 
 
@@ -41,9 +41,9 @@ def verdict(engine, request):
 
 def mode():
     return os.environ.get("AUTHZ_MODE", "allow")
-'''
+"""
 
-FAIL_CLOSED = '''
+FAIL_CLOSED = """
 def allowed(policy, user):
     try:
         return policy.decide(user)
@@ -61,7 +61,7 @@ def handled():
     except ValueError:
         log.warning("denied")
         raise
-'''
+"""
 
 
 def _extract(root: Path, **options: object) -> dict:
@@ -75,7 +75,9 @@ def _write(root: Path, rel: str, text: str) -> None:
     path.write_text(text)
 
 
-def test_each_fail_open_pattern_is_found_with_its_function_and_line(tmp_path: Path, validate_document) -> None:
+def test_each_fail_open_pattern_is_found_with_its_function_and_line(
+    tmp_path: Path, validate_document
+) -> None:
     _write(tmp_path, "svc/authz.py", AUTHZ)
     doc = _extract(tmp_path)
     validate_document(doc)

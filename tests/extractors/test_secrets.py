@@ -285,3 +285,22 @@ def test_required_literals_come_from_the_pattern() -> None:
     assert required_literals(re.compile(r"(ghp|gho)_[A-Za-z0-9_]{36}")) == {"ghp_", "gho_"}
     assert required_literals(re.compile(r"xox(?:a|b)-\d+", re.IGNORECASE)) == {"xoxa-", "xoxb-"}
     assert required_literals(re.compile(r"(?:foo)?[0-9]{8}")) is None
+
+
+def test_unusable_baseline_settings_fall_back_to_defaults_with_a_problem(tmp_path: Path) -> None:
+    write(tmp_path, "a.py", f'KEY = "{AWS_KEY}"\n')
+    write(
+        tmp_path,
+        ".secrets.baseline",
+        _baseline(
+            {},
+            plugins_used=[{"name": "Base64HighEntropyString", "limit": 99}],
+            filters_used=[{"path": "detect_secrets.filters.regex.should_exclude_line", "pattern": ["[oops"]}],
+        ),
+    )
+    doc = run(tmp_path)
+    messages = [p["message"] for p in doc["problems"] if p["code"] == "baseline"]
+    assert any("pattern" in m for m in messages)
+    assert any("cannot be used" in m for m in messages)
+    assert "AWSKeyDetector" in doc["engine"]["plugins"]
+    assert any(f["rule"] == "AWS Access Key" for f in doc["findings"])

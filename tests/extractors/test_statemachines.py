@@ -93,6 +93,7 @@ def test_mentions_are_case_sensitive_whole_words(order_repo: Path) -> None:
     mentions = {x["name"]: x for x in machine(run(order_repo), "state_machines/order.md")["mentions"]}
     assert mentions["Paid"]["files"] == ["app/orders/model.py"]
     assert (mentions["Packing"]["mentioned"], mentions["Packing"]["checked"]) == (False, True)
+    assert (mentions["Packing"]["file"], mentions["Packing"]["line"]) == ("state_machines/order.md", 13)
 
 
 def test_unreadable_covered_file_leaves_unfound_states_unchecked(tmp_path: Path) -> None:
@@ -133,7 +134,9 @@ transitions:
         ("Locked", 8, "front_matter"),
     ]
     assert [(t["event"], t["line"]) for t in m["transitions"]] == [("close", 7), ("lock", 8)]
-    assert m["errors"] == [{"message": "transition uses undeclared state 'Locked'", "line": 8}]
+    assert m["errors"] == [
+        {"file": "state_machines/door.md", "message": "transition uses undeclared state 'Locked'", "line": 8}
+    ]
 
 
 def test_tla_variables_actions_and_covers_comment(tmp_path: Path) -> None:

@@ -237,3 +237,9 @@ def test_output_is_deterministic_and_matches_schema(
     first = run(tmp_path)
     assert dumps(run(tmp_path)) == dumps(first)
     validate_document(first)
+
+
+def test_key_nested_too_deeply_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    write(tmp_path, "svc/deep.ts", "redis.get(" + " + ".join(["'k'"] * 3000) + ");\n")
+    doc = run(tmp_path)
+    assert [(p["file"], p["code"]) for p in doc["problems"]] == [("svc/deep.ts", "too_deep")]
