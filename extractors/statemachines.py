@@ -43,6 +43,7 @@ from typing import Any
 
 import yaml
 
+from extractors import gitrepo
 from extractors.base import ExtractContext, document, parallel_map, problem, read_source
 from extractors.techdebt import jsonable, mapping_value, matching, node_line, read_front_matter
 from sentinel.errors import SentinelError
@@ -338,6 +339,19 @@ def _option_error(name: str, message: str) -> SentinelError:
     return SentinelError(f"extract.options.statemachines.{name}: {message}")
 
 
+def _changed_since_base(ctx: ExtractContext) -> set[str] | None:
+    """Paths changed since the merge base with ``ctx.base`` (old and new names of renames), or
+    None without a base: then ``document_changed`` is null and no rule can judge it."""
+    if ctx.base is None:
+        return None
+    changed: set[str] = set()
+    for _status, path, old_path in gitrepo.name_status(ctx.root, ctx.base):
+        changed.add(path)
+        if old_path:
+            changed.add(old_path)
+    return changed
+
+
 def extract(ctx: ExtractContext) -> dict[str, Any]:
     options = dict(ctx.options)
     unknown = sorted(set(options) - {"paths"})
@@ -384,6 +398,7 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
     ]
     found: dict[str, list[str] | None] = dict(parallel_map(_mentions_in, jobs, jobs=ctx.jobs))
 
+    changed = _changed_since_base(ctx)
     documents: list[dict[str, Any]] = []
     for m in sorted(machines, key=lambda x: x.file):
         files = covered[m.file]
@@ -426,6 +441,8 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
                 "variables": m.variables,
                 "actions": m.actions,
                 "mentions": sorted(mentions, key=lambda x: (x["kind"], x["name"])),
+                "document_changed": None if changed is None else m.file in changed,
+                "covered_changed": [] if changed is None else [f for f in files if f in changed],
                 "errors": [
                     {"file": m.file, **e} for e in sorted(m.errors, key=lambda e: (e["line"], e["message"]))
                 ],
@@ -434,6 +451,7 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
     return document(
         ctx,
         KIND,
+        base=ctx.base,
         machines=documents,
         totals={
             "machines": len(documents),

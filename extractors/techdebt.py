@@ -250,6 +250,23 @@ def _item(rel: str, fm: FrontMatter, severities: list[str], today: dt.date | Non
     return item
 
 
+def registry_ids(ctx: ExtractContext, paths: list[str]) -> list[str]:
+    """The ids of the registry items under ``paths`` (unreadable or malformed files skipped: the
+    techdebt kind reports those)."""
+    ids: set[str] = set()
+    for rel in matching(ctx.files, paths):
+        text, _ = read_source(ctx, rel)
+        if text is None:
+            continue
+        fm = read_front_matter(rel, text)
+        if fm.problems or not fm.present or not isinstance(fm.data, dict):
+            continue
+        item_id = _text_field(fm.data, "id")
+        if item_id is not None:
+            ids.add(item_id)
+    return sorted(ids)
+
+
 def extract(ctx: ExtractContext) -> dict[str, Any]:
     options = dict(ctx.options)
     unknown = sorted(set(options) - {"paths", "severities", "today"})

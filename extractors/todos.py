@@ -17,6 +17,9 @@ Options (``extract.options.todos`` in conftest.yml):
   case-sensitive.
 - ``ticket_patterns`` (default ``["TD-\\\\d+", "#\\\\d+"]``): regular expressions; an item's
   ``ticket`` is the leftmost match in its comment line, or null.
+- ``registry_paths`` (default: the techdebt kind's ``technical_debt/**/*.md``): the registry whose
+  item ids the document lists under ``registry.ids``, so a rule can tell whether a ticket exists
+  while it reads this one document.
 
 Each item: ``marker``, ``text`` (the comment after the marker, an ``(author)`` and a leading
 ``:``/``-`` removed), ``author`` (from ``<marker>(name)``, else null), ``ticket``, ``file``,
@@ -36,7 +39,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from extractors import treesitter
+from extractors import techdebt, treesitter
 from extractors.base import ExtractContext, document, parallel_map, problem, read_source
 from extractors.files import language_of
 from extractors.imports.tsquery import captures
@@ -66,7 +69,8 @@ _Job = tuple[str, str, str, int, tuple[str, ...], str]
 def _options(ctx: ExtractContext) -> tuple[tuple[str, ...], str]:
     markers = ctx.options.get("markers", list(DEFAULT_MARKERS))
     tickets = ctx.options.get("ticket_patterns", list(DEFAULT_TICKET_PATTERNS))
-    for name, value in (("markers", markers), ("ticket_patterns", tickets)):
+    registry = ctx.options.get("registry_paths", [])
+    for name, value in (("markers", markers), ("ticket_patterns", tickets), ("registry_paths", registry)):
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise UsageError(f"extract option todos.{name} must be a list of non-empty strings")
     for pattern in tickets:
@@ -245,4 +249,6 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
         "with_ticket": sum(1 for i in items if i["ticket"]),
         "by_marker": dict(sorted(Counter(i["marker"] for i in items).items())),
     }
-    return document(ctx, "todos", todos=items, summary=summary, problems=problems)
+    registry_paths = list(ctx.options.get("registry_paths", techdebt.DEFAULT_PATHS))
+    registry = {"paths": registry_paths, "ids": techdebt.registry_ids(ctx, registry_paths)}
+    return document(ctx, "todos", todos=items, summary=summary, registry=registry, problems=problems)

@@ -203,3 +203,43 @@ def test_output_is_deterministic_and_matches_schema(
     first = run(order_repo)
     assert dumps(run(order_repo)) == dumps(first)
     validate_document(first)
+
+
+def _run_with_base(root: Path, base: str) -> dict[str, Any]:
+    ctx = ExtractContext(root=root, files=tuple(select_files(root)), base=base, is_git=True, jobs=1)
+    return extract(ctx)
+
+
+def test_with_a_base_code_changes_without_a_document_change_are_reported(
+    git_repo: Any, validate_document
+) -> None:
+    git_repo.write("state_machines/order.md", ORDER_DOC)
+    git_repo.write("app/orders/model.py", 'STATUS = ("Pending", "Paid", "Shipped")\n')
+    git_repo.write("app/orders/legacy.py", "UNPAID = 'Unpaid'\n")
+    base = git_repo.commit("base")
+    git_repo.write("app/orders/model.py", 'STATUS = ("Pending", "Paid", "Shipped", "Refunded")\n')
+    git_repo.commit("code only")
+    doc = _run_with_base(git_repo.root, base)
+    validate_document(doc)
+    order = machine(doc, "state_machines/order.md")
+    assert doc["base"] == base
+    assert order["document_changed"] is False
+    assert order["covered_changed"] == ["app/orders/model.py"]
+
+
+def test_with_a_base_a_document_change_is_seen(git_repo: Any) -> None:
+    git_repo.write("state_machines/order.md", ORDER_DOC)
+    git_repo.write("app/orders/model.py", 'STATUS = ("Pending", "Paid", "Shipped")\n')
+    base = git_repo.commit("base")
+    git_repo.write("app/orders/model.py", 'STATUS = ("Pending", "Paid", "Shipped", "Refunded")\n')
+    git_repo.write("state_machines/order.md", ORDER_DOC + "\nRefunds come later.\n")
+    git_repo.commit("code and doc")
+    order = machine(_run_with_base(git_repo.root, base), "state_machines/order.md")
+    assert order["document_changed"] is True
+    assert order["covered_changed"] == ["app/orders/model.py"]
+
+
+def test_without_a_base_change_fields_are_unknown(order_repo: Path) -> None:
+    order = machine(run(order_repo), "state_machines/order.md")
+    assert order["document_changed"] is None
+    assert order["covered_changed"] == []

@@ -186,3 +186,32 @@ def test_summary_counts_items_files_tickets_and_markers(git_repo: Any) -> None:
     git_repo.write("b.go", f"package b\n// {MARK_TODO}: c\n")
     assert extract(git_repo.root)["summary"] == {"files": 2, "total": 3, "with_ticket": 1,
                                                  "by_marker": {MARK_FIXME: 1, MARK_TODO: 2}}
+
+
+REGISTRY_ITEM = """---
+id: TD-7
+title: Replace the polling loop
+severity: medium
+owner: platform
+created: 2026-01-10
+ttl: 90d
+status: open
+---
+Body.
+"""
+
+
+def test_registry_ids_are_listed_so_a_rule_can_check_tickets_exist(git_repo: Any, validate_document) -> None:
+    git_repo.write("technical_debt/poll.md", REGISTRY_ITEM)
+    git_repo.write("technical_debt/broken.md", "---\nid: [unclosed\n---\n")
+    git_repo.write("a.py", f"# {MARK_TODO} TD-7: tracked\n# {MARK_TODO} TD-8: not in the registry\n")
+    doc = extract(git_repo.root)
+    validate_document(doc)
+    assert doc["registry"] == {"paths": ["technical_debt/**/*.md"], "ids": ["TD-7"]}
+    assert [t["ticket"] for t in doc["todos"]] == ["TD-7", "TD-8"]
+
+
+def test_registry_paths_option_points_at_another_registry(git_repo: Any) -> None:
+    git_repo.write("debt/poll.md", REGISTRY_ITEM)
+    assert extract(git_repo.root)["registry"]["ids"] == []
+    assert extract(git_repo.root, {"registry_paths": ["debt/*.md"]})["registry"]["ids"] == ["TD-7"]
