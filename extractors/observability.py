@@ -556,19 +556,6 @@ def _text(node: ts.Node | None) -> str:
     return "" if node is None else (node.text or b"").decode("utf-8", "replace")
 
 
-def _walk(root: ts.Node) -> Iterator[ts.Node]:
-    cursor = root.walk()
-    while True:
-        node = cursor.node
-        if node is not None:
-            yield node
-        if cursor.goto_first_child():
-            continue
-        while not cursor.goto_next_sibling():
-            if not cursor.goto_parent():
-                return
-
-
 def _string_value(node: ts.Node | None) -> str | None:
     """The content of a plain string literal node (no interpolation), else None."""
     if node is None:
@@ -604,7 +591,7 @@ def _line(node: ts.Node) -> int:
 
 
 def _rust_calls(defn: Definition, node: ts.Node, cfg: Config) -> None:
-    for sub in _walk(node):
+    for sub in treesitter.walk(node):
         if sub.type == "call_expression":
             func = sub.child_by_field_name("function")
             _record(defn, cfg, _text(func) + "(", _line(sub))
@@ -622,7 +609,7 @@ def _rust_attribute(attr_item: ts.Node) -> tuple[str, ts.Node | None]:
 
 def scan_rust(rel: str, tree: ts.Tree, cfg: Config) -> FileFacts:
     facts = FileFacts()
-    for node in _walk(tree.root_node):
+    for node in treesitter.walk(tree.root_node):
         if node.type == "function_item":
             name = _text(node.child_by_field_name("name"))
             defn = Definition(rel, _line(node), name, name, "rust")
@@ -676,7 +663,7 @@ def scan_rust(rel: str, tree: ts.Tree, cfg: Config) -> FileFacts:
 
 def _axum_method_routers(node: ts.Node, cfg: Config) -> list[tuple[str, str]]:
     out = []
-    for sub in _walk(node):
+    for sub in treesitter.walk(node):
         if sub.type != "call_expression":
             continue
         func = sub.child_by_field_name("function")
@@ -702,14 +689,14 @@ def _axum_method_routers(node: ts.Node, cfg: Config) -> list[tuple[str, str]]:
 
 
 def _go_calls(defn: Definition, node: ts.Node, cfg: Config) -> None:
-    for sub in _walk(node):
+    for sub in treesitter.walk(node):
         if sub.type == "call_expression":
             _record(defn, cfg, _text(sub.child_by_field_name("function")) + "(", _line(sub))
 
 
 def scan_go(rel: str, tree: ts.Tree, cfg: Config) -> FileFacts:
     facts = FileFacts()
-    for node in _walk(tree.root_node):
+    for node in treesitter.walk(tree.root_node):
         if node.type in ("function_declaration", "method_declaration"):
             name = _text(node.child_by_field_name("name"))
             qual = name
@@ -781,7 +768,7 @@ def _ex_do_block(node: ts.Node) -> ts.Node | None:
 
 
 def _ex_calls(defn: Definition, node: ts.Node, cfg: Config) -> None:
-    for sub in _walk(node):
+    for sub in treesitter.walk(node):
         if sub.type == "call":
             target = sub.child_by_field_name("target")
             if target is not None and target.type == "dot":

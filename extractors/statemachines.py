@@ -45,7 +45,8 @@ import yaml
 
 from extractors import gitrepo
 from extractors.base import ExtractContext, document, parallel_map, problem, read_source
-from extractors.techdebt import jsonable, mapping_value, matching, node_line, read_front_matter
+from extractors.selection import matching
+from extractors.techdebt import jsonable, mapping_value, node_line, read_front_matter
 from sentinel.errors import SentinelError
 
 KIND = "statemachines"

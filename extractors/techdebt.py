@@ -42,10 +42,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import pathspec
 import yaml
 
 from extractors.base import ExtractContext, document, problem, read_source
+from extractors.selection import matching
 from sentinel.errors import SentinelError
 
 KIND = "techdebt"
@@ -143,11 +143,6 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     return value
-
-
-def matching(files: tuple[str, ...], globs: list[str]) -> list[str]:
-    spec = pathspec.PathSpec.from_lines("gitwildmatch", globs)
-    return [f for f in files if spec.match_file(f)]
 
 
 def _option_error(name: str, message: str) -> SentinelError:

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from functools import partial
@@ -769,7 +769,7 @@ def scan_tree_sitter(
     call_sinks = [s for s in sinks if s.methods]
     type_sinks = [s for s in sinks if s.types]
     sites: list[dict[str, Any]] = []
-    for node in _walk(tree.root_node):
+    for node in treesitter.walk(tree.root_node):
         if node.type in ("call_expression", "call") and call_sinks:
             parts = _ts_call_parts(node, language)
             if parts is None:
@@ -829,7 +829,7 @@ def scan_tree_sitter(
 def _go_packages(tree: ts.Tree) -> frozenset[str]:
     """Names a Go file's imports bind (alias, else the last path element)."""
     names = set()
-    for node in _walk(tree.root_node):
+    for node in treesitter.walk(tree.root_node):
         if node.type == "import_spec":
             alias = node.child_by_field_name("name")
             path_node = node.child_by_field_name("path")
@@ -838,19 +838,6 @@ def _go_packages(tree: ts.Tree) -> frozenset[str]:
         elif node.type in ("function_declaration", "method_declaration"):
             break
     return frozenset(names)
-
-
-def _walk(root: ts.Node) -> Iterator[ts.Node]:
-    cursor = root.walk()
-    while True:
-        node = cursor.node
-        if node is not None:
-            yield node
-        if cursor.goto_first_child():
-            continue
-        while not cursor.goto_next_sibling():
-            if not cursor.goto_parent():
-                return
 
 
 # --- line patterns ----------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cache
 
 import tree_sitter as ts
@@ -69,3 +70,17 @@ def first_error_line(tree: ts.Tree) -> int | None:
             return int(node.start_point[0]) + 1
         stack.extend(reversed([c for c in node.children if c.has_error or c.is_error or c.is_missing]))
     return int(tree.root_node.start_point[0]) + 1
+
+
+def walk(root: ts.Node) -> Iterator[ts.Node]:
+    """Every node under ``root`` (root included), depth first, with one cursor: no recursion."""
+    cursor = root.walk()
+    while True:
+        node = cursor.node
+        if node is not None:
+            yield node
+        if cursor.goto_first_child():
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                return
