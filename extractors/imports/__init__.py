@@ -14,23 +14,31 @@ One module per language (``python``, ``rust``, ``go``, ``javascript`` for JS and
 
 from __future__ import annotations
 
+import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from extractors import treesitter
-from extractors.base import ExtractContext, document, parallel_map, problem, read_source
+from extractors.base import ExtractContext, document, problem, read_source
 from extractors.files import language_of
 from extractors.imports import elixir, go, javascript, python, rust
 from extractors.imports.common import file_entry, http_patterns, pattern_roots
 
 TREE_SITTER_LANGUAGES = ("rust", "go", "javascript", "typescript", "elixir")
 
+# Tree-sitter files worth worker processes: this many bytes (vendored bundles) or files.
+_POOL_BYTES = 256 * 1024
+_POOL_FILES = 200
+
 _Job = tuple[str, str, str, int, str | None, tuple[str, ...]]
+_Scanned = tuple[dict[str, Any] | None, list[dict[str, Any]], list[str]]
 
 
-def _scan_worker(job: _Job) -> tuple[dict[str, Any] | None, list[dict[str, Any]], list[str]]:
+def _scan_worker(job: _Job) -> _Scanned:
     """Scan one tree-sitter file: (file record or None, problems, modules it defines)."""
     root, rel, language, max_bytes, module, patterns = job
     source, prob = read_source(ExtractContext(root=Path(root), files=(), max_file_bytes=max_bytes), rel)
@@ -66,29 +74,60 @@ def _group(files: Sequence[str]) -> dict[str, list[str]]:
     return groups
 
 
+def _size(ctx: ExtractContext, rel: str) -> int:
+    try:
+        return ctx.path(rel).stat().st_size
+    except OSError:
+        return 0
+
+
+@contextmanager
+def _scanning(ctx: ExtractContext, jobs: list[_Job]) -> Iterator[Callable[[], list[_Scanned]]]:
+    """Scan the tree-sitter files; the function given collects the results, in job order.
+
+    Many files, or few with many bytes (a vendored bundle takes as long as hundreds of small
+    files), go to worker processes (one per core) that start here, before the Python files
+    are looked at, and work while they are. Few big files go one per task, the largest
+    first, so that no worker is left with all of them; many files go in chunks, as
+    ``parallel_map`` sends them. Anything else is scanned in this process on collection.
+    """
+    workers = min(ctx.jobs or os.cpu_count() or 1, len(jobs))
+    sizes = [_size(ctx, job[1]) for job in jobs] if workers > 1 and len(jobs) < _POOL_FILES else []
+    if workers <= 1 or (len(jobs) < _POOL_FILES and sum(sizes) < _POOL_BYTES):
+        yield lambda: [_scan_worker(job) for job in jobs]
+        return
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
+        if sizes:
+            largest_first = sorted(range(len(jobs)), key=lambda i: -sizes[i])
+            futures = {i: pool.submit(_scan_worker, jobs[i]) for i in largest_first}
+            yield lambda: [futures[i].result() for i in range(len(jobs))]
+        else:
+            results = pool.map(_scan_worker, jobs, chunksize=max(16, len(jobs) // (workers * 4)))
+            yield lambda: list(results)
+    finally:
+        pool.shutdown(cancel_futures=True)  # after an error in between, do not wait for the rest
+
+
 def extract(ctx: ExtractContext) -> dict[str, Any]:
     patterns = http_patterns(ctx.options)
     groups = _group(ctx.files)
     entries: list[dict[str, Any]] = []
     problems: list[dict[str, Any]] = []
 
-    if "python" in groups:
-        found, more = python.extract_python(ctx, groups["python"], patterns.get("python", ()))
-        entries.extend(found)
-        problems.extend(more)
-
     crate_dirs: dict[str, str] = {}
     go_mods: dict[str, str] = {}
     js_packages: frozenset[str] = frozenset()
+    manifest_problems: list[dict[str, Any]] = []
     if "rust" in groups:
         crate_dirs, more = rust.crates(ctx, ctx.files)
-        problems.extend(more)
+        manifest_problems.extend(more)
     if "go" in groups:
         go_mods, more = go.modules(ctx, ctx.files)
-        problems.extend(more)
+        manifest_problems.extend(more)
     if "javascript" in groups or "typescript" in groups:
         js_packages, more = javascript.packages(ctx, ctx.files)
-        problems.extend(more)
+        manifest_problems.extend(more)
 
     jobs: list[_Job] = []
     for language in TREE_SITTER_LANGUAGES:
@@ -102,9 +141,18 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
                 module = javascript.module_name(rel)
             jobs.append((str(ctx.root), rel, language, ctx.max_file_bytes, module,
                          tuple(patterns.get(language, ()))))
+
+    with _scanning(ctx, jobs) as collect:
+        if "python" in groups:
+            found, more = python.extract_python(ctx, groups["python"], patterns.get("python", ()))
+            entries.extend(found)
+            problems.extend(more)
+        results = collect()
+    problems.extend(manifest_problems)
+
     scanned: list[dict[str, Any]] = []
     defined: set[str] = set()
-    for entry, more, defines in parallel_map(_scan_worker, jobs, jobs=ctx.jobs):
+    for entry, more, defines in results:
         problems.extend(more)
         defined.update(defines)
         if entry is not None:

@@ -26,8 +26,8 @@ _STRING_OR_COMMENT = re.compile(
     r'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"',
     re.DOTALL,
 )
-ASYNC_DEF = re.compile(r"^[ \t]*async[ \t]+def\b", re.MULTILINE)
-# A quick test for files that may define async functions (a literal prefix makes it fast).
+# ``async def`` anywhere (a literal prefix makes the search fast); it starts a function when
+# only blanks precede it on its line.
 MAY_HAVE_ASYNC_DEF = re.compile(r"async[ \t]+def\b")
 # Lines at the left margin that continue the statement above rather than start one.
 _CONTINUATIONS = frozenset({"else", "elif", "except", "finally"})
@@ -60,7 +60,7 @@ class Source:
     def __init__(self, text: str) -> None:
         self.text = text
         self.lines = split_lines(text)
-        self.offsets = list(itertools.accumulate((len(x) for x in self.lines), initial=0))
+        self.offsets = list(itertools.accumulate(map(len, self.lines), initial=0))
         self._matches = _STRING_OR_COMMENT.finditer(text)
         self._starts: list[int] = []
         self._ends: list[int] = []
@@ -106,10 +106,11 @@ class Source:
 
     def async_functions(self) -> Iterator[tuple[ast.AsyncFunctionDef, int]]:
         """Every ``async def`` (not in a string) parsed from its own lines, with its line offset."""
-        for match in ASYNC_DEF.finditer(self.text):
+        for match in MAY_HAVE_ASYNC_DEF.finditer(self.text):
             first = self.line_index(match.start())
-            head = self.lines[first]
-            width = len(head) - len(head.lstrip())
+            width = match.start() - self.offsets[first]
+            if self.lines[first][:width].strip(" \t"):
+                continue
             if self.in_string(self.offsets[first] + width):
                 continue
             end = len(self.lines)

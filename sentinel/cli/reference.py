@@ -28,10 +28,16 @@ def _option_row(param: click.Parameter) -> str:
     envvar = param.envvar if isinstance(param.envvar, str) else None
     if envvar:
         extras.append(f"env `{envvar}`")
-    if param.default not in (None, False, (), []) and not param.is_flag:
+    if _has_default(param) and not param.is_flag:
         default = param.default if not isinstance(param.default, tuple) else ", ".join(param.default)
         extras.append(f"default `{default}`")
     return f"| {flags} | {help_text} | {'; '.join(extras)} |"
+
+
+def _has_default(param: click.Option) -> bool:
+    """click 8.3+ marks "no default" with a sentinel object rather than None."""
+    default = param.default
+    return default not in (None, False, (), []) and type(default).__name__ != "Sentinel"
 
 
 def render() -> str:
