@@ -18,13 +18,15 @@ from __future__ import annotations
 import ast
 import importlib
 import importlib.util
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from extractors.base import ExtractContext, parallel_map, problem, read_source
 from extractors.imports.common import call_item, file_entry, import_item, match_pattern, string_list
@@ -44,18 +46,17 @@ _FROM_LINE = re.compile(
 )
 _AS = re.compile(r"\s+as\s+")
 _MAX_STATEMENT_LINES = 1000
+_FEW_LINES = 64
 
 
-@dataclass(frozen=True)
-class ModuleInfo:
+class ModuleInfo(NamedTuple):
     """Where a file sits in the import system: its dotted name and whether it is a package."""
 
     name: str | None
     is_package: bool
 
 
-@dataclass(frozen=True)
-class Statement:
+class Statement(NamedTuple):
     """One imported name list: ``import a.b as c`` or ``from .x import y as z``."""
 
     line: int
@@ -97,17 +98,19 @@ def module_info(rel: str, roots: Sequence[str]) -> ModuleInfo:
     Package directories must be identifiers; the file's own name need not be (Django's
     ``migrations/0001_initial.py`` is imported by name through importlib, and grimp scans it).
     """
-    root = next((r for r in roots if rel.startswith(r)), None)
-    if root is None:
+    for root in roots:
+        if rel.startswith(root):
+            break
+    else:
         return ModuleInfo(None, False)
     stem = rel[len(root):].rsplit(".", 1)[0]
     parts = stem.split("/")
     is_package = parts[-1] == "__init__"
     if is_package:
         parts = parts[:-1]
-        if not parts or not all(p.isidentifier() for p in parts):
+        if not parts or not all(map(str.isidentifier, parts)):
             return ModuleInfo(None, True)
-    elif not parts[-1] or "." in parts[-1] or not all(p.isidentifier() for p in parts[:-1]):
+    elif not parts[-1] or "." in parts[-1] or not all(map(str.isidentifier, parts[:-1])):
         return ModuleInfo(None, False)
     return ModuleInfo(".".join(parts), is_package)
 
@@ -159,18 +162,23 @@ def _split_alias(part: str) -> tuple[str, str | None]:
     return pieces[0], pieces[1] if len(pieces) > 1 else None
 
 
-def _statement_text(lines: Sequence[str], line: int) -> str:
-    """A statement starting on ``line`` joined across parentheses and backslashes, comments dropped."""
+def _joined(lines: Sequence[str], line: int, stop: int) -> tuple[str, bool]:
+    """The statement starting on ``line`` from ``lines[line - 1:stop]``, and whether it ends there."""
     parts: list[str] = []
     depth = 0
-    for index in range(line - 1, min(len(lines), line - 1 + _MAX_STATEMENT_LINES)):
+    for index in range(line - 1, stop):
         code = lines[index].split("#", 1)[0].rstrip()
         depth += code.count("(") - code.count(")")
         continued = code.endswith("\\")
         parts.append(code[:-1] if continued else code)
         if depth <= 0 and not continued:
-            break
-    return " ".join(parts)
+            return " ".join(parts), True
+    return " ".join(parts), False
+
+
+def _statement_text(lines: Sequence[str], line: int) -> str:
+    """A statement starting on ``line`` joined across parentheses and backslashes, comments dropped."""
+    return _joined(lines, line, min(len(lines), line - 1 + _MAX_STATEMENT_LINES))[0]
 
 
 def walk_statements(body: Iterable[ast.AST]) -> Iterator[ast.AST]:
@@ -209,13 +217,25 @@ def statements_from_lines(rel: str, text: Callable[[], str], found: Iterable[tup
     """
     out: list[Statement] = []
     lines: list[str] | None = None
+    complete = False  # whether ``lines`` are all the file's lines
     by_line: dict[int, list[Statement]] | None = None
-    for line, contents in sorted(set(found)):
+    reported = sorted(set(found))
+    for line, contents in reported:
         parsed = parse_line(contents, line)
         if parsed is None:
             if lines is None:
-                lines = text().split("\n")
-            parsed = parse_line(_statement_text(lines, line), line)
+                # The lines up to a few past the last import line, then the rest of the
+                # text in one piece: splitting all of a long file costs more than the rest.
+                head = reported[-1][0] - 1 + _FEW_LINES
+                lines = text().split("\n", head)
+                complete = len(lines) <= head
+            cap = line - 1 + _MAX_STATEMENT_LINES
+            stop = len(lines) if complete else len(lines) - 1
+            joined, ended = _joined(lines, line, min(stop, cap))
+            if not ended and not complete and stop < cap:
+                lines, complete = text().split("\n"), True
+                joined = _statement_text(lines, line)
+            parsed = parse_line(joined, line)
         if parsed is None:
             if by_line is None:
                 by_line = {}
@@ -256,13 +276,16 @@ def resolve_base(stmt: Statement, info: ModuleInfo) -> str | None:
     return ".".join([*parts, stmt.module] if stmt.module else parts)
 
 
+_LINE_AND_MODULE = attrgetter("line", "module")
+
+
 def resolve_statements(rel: str, info: ModuleInfo, statements: Iterable[Statement],
                        ) -> tuple[list[dict[str, Any]], dict[str, str], list[dict[str, Any]]]:
     """Import records, the names they bind (local name -> dotted target) and problems."""
     items: list[dict[str, Any]] = []
     bindings: dict[str, str] = {}
     problems: list[dict[str, Any]] = []
-    for stmt in sorted(statements, key=lambda s: (s.line, s.module)):
+    for stmt in sorted(statements, key=_LINE_AND_MODULE):
         if stmt.level == 0 and stmt.module == "__future__":
             continue  # a compiler directive, not an import (grimp leaves it out too)
         if stmt.syntax == "import":
@@ -333,8 +356,12 @@ def reaching_names(bindings: Mapping[str, str], patterns: Sequence[str]) -> set[
 
 
 @lru_cache(maxsize=256)
-def _mentions(names: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, names)) + r")\b")
+def _mention(name: str) -> re.Pattern[str]:
+    """``name`` followed by a word boundary (the literal first makes the search fast)."""
+    return re.compile(re.escape(name) + r"\b")
+
+
+_WORD_OR_DOT = re.compile(r"[\w.]")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -451,8 +478,12 @@ def _http_calls(rel: str, calls: Iterable[tuple[int, str]], bindings: Mapping[st
 def _block_calls(text: str, reaching: set[str]) -> list[tuple[int, str]]:
     """The calls of the top-level statements that mention a name in ``reaching``."""
     source = Source(text)
-    pattern = _mentions(tuple(sorted(reaching)))
-    indexes = {source.line_index(m.start()) for m in pattern.finditer(text)}
+    indexes = set()
+    for name in reaching:  # where the name is a whole name, not an attribute or part of a longer one
+        for match in _mention(name).finditer(text):
+            start = match.start()
+            if not start or not _WORD_OR_DOT.match(text, start - 1):
+                indexes.add(source.line_index(start))
     calls: list[tuple[int, str]] = []
     for body, offset in source.top_level_statements(indexes):
         calls.extend(_calls(body, offset))
@@ -504,25 +535,56 @@ class Prescan:
     climbs_out: bool = False
 
 
-def prescan(ctx: ExtractContext, files: Mapping[str, int]) -> dict[str, Prescan]:
-    """Read each file (file -> package depth), check it and parse its ``async def`` blocks."""
+def _read(ctx: ExtractContext, rel: str, base: str) -> tuple[str | None, dict[str, Any] | None]:
+    """``read_source`` with a fast path for the usual file (``base`` is the root with a slash).
+
+    pathlib costs about half the time of reading a small file; plain ``os`` calls read a
+    readable, small, NUL-free UTF-8 file, and anything else goes to ``read_source``, which
+    says what is wrong with it.
+    """
+    try:
+        fd = os.open(base + rel, os.O_RDONLY)
+        try:
+            size = os.fstat(fd).st_size
+            data = os.read(fd, size + 1) if size <= ctx.max_file_bytes else None
+        finally:
+            os.close(fd)
+        if data is not None and len(data) == size and b"\0" not in data:
+            return data.decode("utf-8"), None
+    except (OSError, UnicodeDecodeError):
+        pass
+    return read_source(ctx, rel)
+
+
+@lru_cache(maxsize=64)
+def _climbing(dots: int) -> re.Pattern[str]:
+    """``from`` and ``dots`` dots (one regex with a literal prefix is faster than two ``in`` tests)."""
+    return re.compile(rf"from[ \t]\.{{{dots}}}")
+
+
+def check_sources(ctx: ExtractContext, files: Mapping[str, int]) -> dict[str, Prescan]:
+    """Read each file (file -> package depth): its text or problem, and whether it climbs out."""
     out: dict[str, Prescan] = {}
+    base = f"{ctx.root}/"
     for rel, depth in files.items():
-        text, prob = read_source(ctx, rel)
+        text, prob = _read(ctx, rel, base)
         if text is None:
             out[rel] = Prescan(problem=prob)
             continue
-        dots = "." * (depth + 1)
-        found = Prescan(text=text, functions=[], climbs_out=f"from {dots}" in text or f"from\t{dots}" in text)
-        if MAY_HAVE_ASYNC_DEF.search(text) is not None:
-            found.has_async = True
+        out[rel] = Prescan(text=text, functions=[], has_async=MAY_HAVE_ASYNC_DEF.search(text) is not None,
+                           climbs_out=_climbing(depth + 1).search(text) is not None)
+    return out
+
+
+def parse_async_blocks(pre: Iterable[Prescan]) -> None:
+    """Parse the ``async def`` blocks of the files that may have them (``functions``)."""
+    for found in pre:
+        if found.has_async and found.text is not None:
             try:
-                blocks = Source(text).async_functions()
+                blocks = Source(found.text).async_functions()
                 found.functions = [_async_function(node, offset) for node, offset in blocks]
             except BlockError:
                 found.functions = None
-        out[rel] = found
-    return out
 
 
 def _depth(module: str, info: ModuleInfo) -> int:
@@ -710,9 +772,10 @@ def extract_python(ctx: ExtractContext, files: Sequence[str], patterns: Sequence
             if name and rel.endswith(".py") and name.split(".", 1)[0] in packages:
                 module_files[name] = rel
         if module_files:
-            pre = prescan(ctx, {rel: _depth(m, infos[rel]) for m, rel in sorted(module_files.items())})
+            pre = check_sources(ctx, {rel: _depth(m, infos[rel]) for m, rel in sorted(module_files.items())})
             safe = _grimp_safe(packages, module_files, pre)
             found = grimp_import_lines(ctx.root, safe, module_files)
+            parse_async_blocks(pre[module_files[module]] for module in found)
             for module, lines in sorted(found.items()):
                 rel = module_files[module]
                 done.add(rel)
@@ -735,14 +798,23 @@ def _classify_entries(entries: Iterable[dict[str, Any]], infos: Iterable[ModuleI
     """Fill in ``kind`` and ``modules`` once every module of the repository is known."""
     known: set[str] = set()
     for info in infos:
-        if info.name:
-            parts = info.name.split(".")
-            known.update(".".join(parts[: i + 1]) for i in range(len(parts)))
+        name = info.name
+        while name and name not in known:  # the name and its parents (already there: so are theirs)
+            known.add(name)
+            name = name.rpartition(".")[0]
     tops = frozenset(k.split(".", 1)[0] for k in known)
+    kinds: dict[str, str] = {}
     for entry in entries:
         for item in entry["imports"]:
             target = item["target"]
+            kind = kinds.get(target)
+            if kind is None:
+                kind = kinds[target] = classify(target, tops)
+            item["kind"] = kind
             if item["syntax"] == "from":
-                item["modules"] = sorted({f"{target}.{n}" if f"{target}.{n}" in known else target
-                                          for n in item["names"]} or {target})
-            item["kind"] = classify(target, tops)
+                # each name's submodule when it is one, else the target itself
+                named = {f"{target}.{n}" for n in item["names"]}
+                modules = named & known
+                if len(modules) < len(named) or not named:
+                    modules.add(target)
+                item["modules"] = sorted(modules)

@@ -81,3 +81,26 @@ def test_http_clients_option_must_map_languages_to_lists(git_repo: Any) -> None:
     git_repo.write("a.py", "")
     with pytest.raises(UsageError, match="http_clients"):
         extract(git_repo.root, {"http_clients": ["requests."]})
+
+
+def test_tree_sitter_files_scanned_by_worker_processes_give_the_same_document(
+        git_repo: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_fixture(git_repo)
+    git_repo.write("web/big.js", "".join(f'import m{i} from "./m{i}";\n' for i in range(300)))
+    git_repo.write("web/broken.js", "import x from './x';\nfunction (\n")
+    files = tuple(select_files(git_repo.root))
+    in_process = imports.extract(ExtractContext(root=git_repo.root, files=files, jobs=1))
+    monkeypatch.setattr(imports, "_POOL_BYTES", 1)
+    in_workers = imports.extract(ExtractContext(root=git_repo.root, files=files, jobs=2))
+    assert json.dumps(in_workers, sort_keys=True) == json.dumps(in_process, sort_keys=True)
+    assert len(in_process["problems"]) == 1
+
+
+def test_python_option_error_is_raised_while_workers_scan_other_languages(
+        git_repo: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_fixture(git_repo)
+    monkeypatch.setattr(imports, "_POOL_BYTES", 1)
+    ctx = ExtractContext(root=git_repo.root, files=tuple(select_files(git_repo.root)),
+                         options={"python": {"engine": "magic"}}, jobs=2)
+    with pytest.raises(UsageError, match=r"python\.engine"):
+        imports.extract(ctx)

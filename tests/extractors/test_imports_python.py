@@ -10,6 +10,7 @@ import pytest
 
 from extractors import imports
 from extractors.base import ExtractContext
+from extractors.imports import python
 from extractors.selection import select_files
 from sentinel.errors import UsageError
 
@@ -228,3 +229,42 @@ def test_unknown_engine_option_is_a_usage_error(git_repo: Any) -> None:
     git_repo.write("a.py", "")
     with pytest.raises(UsageError, match=r"python\.engine"):
         extract(git_repo.root, {"python": {"engine": "magic"}})
+
+
+def test_import_running_far_past_the_last_import_line_is_read_from_lines_without_parsing_the_file(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    names = [f"name{i}" for i in range(100)]
+    text = "import os\nfrom collections import (\n" + "".join(f"    {n},\n" for n in names) + ")\nx = 1\n"
+
+    def whole_file(tree: Any) -> Any:
+        raise AssertionError("the whole file was parsed")
+
+    monkeypatch.setattr(python, "statements_from_ast", whole_file)
+    found = [(1, "import os"), (2, "from collections import (")]
+    statements = python.statements_from_lines("m.py", lambda: text, found)
+    assert [(s.line, s.module, [n for n, _ in s.names]) for s in statements] == [
+        (1, "os", ["os"]), (2, "collections", names)]
+
+
+def test_async_def_after_code_on_its_line_is_not_a_function(git_repo: Any) -> None:
+    git_repo.write("app/__init__.py", "")
+    git_repo.write("app/m.py", ("class C:\n"
+                                "    note = 'async def not_a_function(): pass'\n"
+                                "    async def method(self):\n"
+                                "        await self.other()\n"))
+    functions = entry(extract(git_repo.root), "app/m.py")["async_functions"]
+    assert [(f["name"], f["line"], f["end_line"]) for f in functions] == [("method", 3, 4)]
+
+
+def test_http_call_is_found_where_the_imported_name_also_appears_inside_other_names(git_repo: Any) -> None:
+    git_repo.write("app/__init__.py", "")
+    git_repo.write("app/net.py", ("import socket\n"
+                                  "mysocket = None\n"
+                                  "def connect(obj):\n"
+                                  "    obj.socket()\n"
+                                  "    return (socket.create_connection(('h', 1)))\n"))
+    by_grimp = extract(git_repo.root)
+    by_ast = extract(git_repo.root, {"python": {"engine": "ast"}})
+    assert [(c["line"], c["name"]) for c in entry(by_grimp, "app/net.py")["calls"]] == [
+        (5, "socket.create_connection")]
+    assert entry(by_grimp, "app/net.py") == entry(by_ast, "app/net.py")
