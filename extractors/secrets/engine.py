@@ -13,6 +13,7 @@ themselves from the same JSON-able settings.
 
 from __future__ import annotations
 
+import configparser
 import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -25,12 +26,19 @@ from detect_secrets.plugins.base import RegexBasedDetector
 from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin
 from detect_secrets.plugins.keyword import KeywordDetector
 from detect_secrets.settings import get_filters, get_plugins, get_settings, transient_settings
+from detect_secrets.transformers import config as ds_config
 from detect_secrets.transformers import get_transformed_file
 from detect_secrets.types import NamedIO
 from detect_secrets.util.code_snippet import get_code_snippet
 
 from extractors.base import ExtractContext, problem, read_source
 from extractors.secrets import prefilter
+
+# Importing detect-secrets replaces configparser.ParsingError process-wide with a subclass that
+# drops the line numbers of INI errors (a speed-up for its own scans). Restore the standard class,
+# so that other INI parsing in this process (the `ini` input parser) still reports lines;
+# detect-secrets catches configparser.Error, so it works with either class.
+configparser.ParsingError = ds_config.EfficientParsingError.__bases__[0]  # type: ignore[misc,assignment]
 
 # Never call out to the network to verify a secret (and keep the output deterministic).
 VERIFICATION_FILTER = "detect_secrets.filters.common.is_ignored_due_to_verification_policies"

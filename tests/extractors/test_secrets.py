@@ -304,3 +304,18 @@ def test_unusable_baseline_settings_fall_back_to_defaults_with_a_problem(tmp_pat
     assert any("cannot be used" in m for m in messages)
     assert "AWSKeyDetector" in doc["engine"]["plugins"]
     assert any(f["rule"] == "AWS Access Key" for f in doc["findings"])
+
+
+def test_importing_the_scanner_leaves_configparser_line_numbers_intact() -> None:
+    """detect-secrets patches configparser on import; our INI input parser still names the line."""
+    import configparser
+
+    import extractors.secrets.engine  # noqa: F401  (the import is the behaviour under test)
+
+    parser = configparser.ConfigParser()
+    try:
+        parser.read_string("[s]\na = 1\njust words\n")
+    except configparser.ParsingError as exc:
+        assert exc.errors and exc.errors[0][0] == 3
+    else:
+        raise AssertionError("a line that is not a key must be a parsing error")
