@@ -18,7 +18,6 @@ from __future__ import annotations
 import ast
 import importlib
 import importlib.util
-import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -535,27 +534,6 @@ class Prescan:
     climbs_out: bool = False
 
 
-def _read(ctx: ExtractContext, rel: str, base: str) -> tuple[str | None, dict[str, Any] | None]:
-    """``read_source`` with a fast path for the usual file (``base`` is the root with a slash).
-
-    pathlib costs about half the time of reading a small file; plain ``os`` calls read a
-    readable, small, NUL-free UTF-8 file, and anything else goes to ``read_source``, which
-    says what is wrong with it.
-    """
-    try:
-        fd = os.open(base + rel, os.O_RDONLY)
-        try:
-            size = os.fstat(fd).st_size
-            data = os.read(fd, size + 1) if size <= ctx.max_file_bytes else None
-        finally:
-            os.close(fd)
-        if data is not None and len(data) == size and b"\0" not in data:
-            return data.decode("utf-8"), None
-    except (OSError, UnicodeDecodeError):
-        pass
-    return read_source(ctx, rel)
-
-
 @lru_cache(maxsize=64)
 def _climbing(dots: int) -> re.Pattern[str]:
     """``from`` and ``dots`` dots (one regex with a literal prefix is faster than two ``in`` tests)."""
@@ -565,9 +543,8 @@ def _climbing(dots: int) -> re.Pattern[str]:
 def check_sources(ctx: ExtractContext, files: Mapping[str, int]) -> dict[str, Prescan]:
     """Read each file (file -> package depth): its text or problem, and whether it climbs out."""
     out: dict[str, Prescan] = {}
-    base = f"{ctx.root}/"
     for rel, depth in files.items():
-        text, prob = _read(ctx, rel, base)
+        text, prob = read_source(ctx, rel)
         if text is None:
             out[rel] = Prescan(problem=prob)
             continue
