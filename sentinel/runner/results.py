@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-@dataclass
+@dataclass(slots=True)
 class Location:
     file: str = ""
     line: int | str = ""
@@ -24,7 +24,7 @@ class Location:
         return out
 
 
-@dataclass
+@dataclass(slots=True)
 class Result:
     """One rule result: a message, an optional location and metadata."""
 
@@ -60,7 +60,7 @@ class Result:
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class CheckResult:
     """Results of one input file (or one combined document) against one namespace."""
 
