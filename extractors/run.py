@@ -47,12 +47,13 @@ def run_extractors(
     exclude = [*DEFAULT_EXCLUDE, *settings.get("exclude", [])]
     files = select_files(root, include=settings.get("include", []), exclude=exclude)
     options = settings.get("options") or {}
+    revision = gitrepo.head_revision(root) if is_git else None
     documents: dict[str, dict[str, Any]] = {}
     for kind in selected_kinds:
         ctx = ExtractContext(
             root=root,
             files=tuple(files),
-            revision=gitrepo.head_revision(root) if is_git else None,
+            revision=revision,
             base=base,
             is_git=is_git,
             options=dict(options.get(kind) or {}),

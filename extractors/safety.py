@@ -18,6 +18,8 @@ Other languages are not scanned.
 from __future__ import annotations
 
 import ast
+import functools
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -53,21 +55,53 @@ def _scan_file(
     text, prob = read_source(ctx, rel)
     if text is None:
         return [], prob
-    if "except" not in text and "True" not in text and not any(v in text for v in allow_values):
+    if not _may_fail_open(text, tuple(allow_values)):
         return [], None
     try:
         tree = ast.parse(text, filename=rel)
     except SyntaxError as exc:
         return [], problem(rel, f"syntax error: {exc.msg}", line=exc.lineno, code="syntax")
-    visitor = _FailOpenVisitor(rel, frozenset(allow_values))
-    visitor.visit(tree)
-    return visitor.sites, None
+    _handler_re, lookup = _prefilter(tuple(allow_values))
+    lookup_lines = {text.count("\n", 0, m.start()) + 1 for m in lookup.finditer(text)}
+    scanner = _FailOpenScanner(rel, frozenset(allow_values), lookup_lines)
+    scanner.scan(tree.body)
+    return scanner.sites, None
 
 
-class _FailOpenVisitor(ast.NodeVisitor):
-    def __init__(self, file: str, allow_values: frozenset[str]) -> None:
+@functools.cache
+def _prefilter(allow_values: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Text every fail-open site needs (a superset: a file without a match cannot hold one).
+
+    The first pattern needs an ``except`` too: a handler that does nothing (``pass`` /
+    ``continue`` / ``...`` alone on a line or right after the colon) or returns allowing; the
+    second is a lookup that defaults to allowing.
+    """
+    values = "|".join(re.escape(v) for v in allow_values) or "(?!)"
+    allowing = rf"\(?\s*(?:True|['\"](?:{values})['\"])"
+    keywords = "|".join(sorted(ALLOW_KEYWORDS))
+    handler = re.compile(
+        rf"^\s*(?:pass|continue|\.\.\.)\s*(?:#.*)?$|except[^\n]*:\s*(?:pass|continue|\.\.\.)"
+        rf"|return\s*{allowing}|\b(?:{keywords})\s*=\s*True",
+        re.MULTILINE,
+    )
+    lookup = re.compile(rf",\s*{allowing}\s*\)?\s*,?\s*\)")
+    return handler, lookup
+
+
+def _may_fail_open(text: str, allow_values: tuple[str, ...]) -> bool:
+    handler, lookup = _prefilter(allow_values)
+    return ("except" in text and handler.search(text) is not None) or lookup.search(text) is not None
+
+
+class _FailOpenScanner:
+    """Walks statements only (handlers and returns are statements); expressions are searched
+    just in statements on lines where the text shows a defaulting lookup. A full NodeVisitor
+    pass over every expression node costs about twice the parse."""
+
+    def __init__(self, file: str, allow_values: frozenset[str], lookup_lines: set[int]) -> None:
         self.file = file
         self.allow_values = allow_values
+        self.lookup_lines = lookup_lines
         self.scope: list[str] = []
         self.sites: list[dict[str, Any]] = []
 
@@ -82,16 +116,34 @@ class _FailOpenVisitor(ast.NodeVisitor):
             }
         )
 
-    def _scoped(self, node: ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        self.scope.append(node.name)
-        self.generic_visit(node)
-        self.scope.pop()
+    def scan(self, body: list[ast.stmt]) -> None:
+        for stmt in body:
+            self._statement(stmt)
 
-    visit_ClassDef = _scoped
-    visit_FunctionDef = _scoped
-    visit_AsyncFunctionDef = _scoped
+    def _statement(self, stmt: ast.stmt) -> None:
+        if isinstance(stmt, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            self.scope.append(stmt.name)
+            self.scan(stmt.body)
+            self.scope.pop()
+            return
+        if self.lookup_lines and any(
+            line in self.lookup_lines for line in range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1)
+        ):
+            self._lookups(stmt)
+        if isinstance(stmt, ast.Try | ast.TryStar):
+            for handler in stmt.handlers:
+                self._handler(handler)
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            for child in getattr(stmt, field, ()):
+                if isinstance(child, ast.ExceptHandler):
+                    self.scan(child.body)
+                elif isinstance(child, ast.stmt):
+                    self._statement(child)
+        if isinstance(stmt, ast.Match):
+            for case in stmt.cases:
+                self.scan(case.body)
 
-    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+    def _handler(self, node: ast.ExceptHandler) -> None:
         caught = ast.unparse(node.type) if node.type is not None else "everything"
         if all(_is_noop(stmt) for stmt in node.body):
             self._add(node, "swallowed_error", f"except {caught}: the error is ignored")
@@ -101,9 +153,22 @@ class _FailOpenVisitor(ast.NodeVisitor):
                     self._add(
                         sub, "allow_on_error", f"except {caught}: returns {ast.unparse(sub.value)[:80]}"
                     )
-        self.generic_visit(node)
 
-    def visit_Call(self, node: ast.Call) -> None:
+    def _lookups(self, stmt: ast.stmt) -> None:
+        """Defaulting lookups in this statement's own expressions (nested statements are visited
+        on their own, so their expressions are not searched twice)."""
+        for field, value in ast.iter_fields(stmt):
+            if field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                continue
+            nodes = value if isinstance(value, list) else [value]
+            for node in nodes:
+                if not isinstance(node, ast.AST):
+                    continue
+                for sub in ast.walk(node):
+                    if isinstance(sub, ast.Call):
+                        self._call(sub)
+
+    def _call(self, node: ast.Call) -> None:
         func = node.func
         default: ast.expr | None = None
         if isinstance(func, ast.Attribute) and func.attr == "get" and len(node.args) == 2:
@@ -112,7 +177,6 @@ class _FailOpenVisitor(ast.NodeVisitor):
             default = node.args[2]
         if default is not None and self._allows(default):
             self._add(node, "default_allow", f"{ast.unparse(node)[:80]} defaults to allowing")
-        self.generic_visit(node)
 
     def _allows(self, value: ast.expr) -> bool:
         if isinstance(value, ast.Constant):

@@ -111,7 +111,7 @@ def test_allow_values_option_changes_what_counts_as_allowing(tmp_path: Path) -> 
 
 
 def test_syntax_error_and_binary_file_are_problems_not_crashes(tmp_path: Path, validate_document) -> None:
-    _write(tmp_path, "svc/broken.py", "def f(:\n    except\n")
+    _write(tmp_path, "svc/broken.py", "def f(:\n    try: x()\n    except ValueError: pass\n")
     (tmp_path / "svc" / "blob.py").write_bytes(b"\x00\x01except True")
     doc = _extract(tmp_path)
     validate_document(doc)
@@ -125,3 +125,20 @@ def test_output_is_byte_identical_on_two_runs(tmp_path: Path) -> None:
     _write(tmp_path, "svc/b.py", AUTHZ)
     first = json.dumps(_extract(tmp_path), sort_keys=True)
     assert json.dumps(_extract(tmp_path), sort_keys=True) == first
+
+
+def test_files_without_fail_open_text_are_not_parsed(tmp_path: Path) -> None:
+    """The text prefilter skips files that cannot hold a site, so their syntax is not checked."""
+    _write(tmp_path, "svc/plain.py", "def f(:\n    return 1\n")
+    doc = _extract(tmp_path)
+    assert doc["problems"] == [] and doc["fail_open"] == []
+
+
+def test_same_line_handler_and_parenthesised_values_are_found(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        "svc/a.py",
+        "def f(x):\n    try: x()\n    except ValueError: pass\n\n\ndef g(m):\n    return m.get('k', (True))\n",
+    )
+    found = {(s["pattern"], s["function"]) for s in _extract(tmp_path)["fail_open"]}
+    assert found == {("swallowed_error", "f"), ("default_allow", "g")}
