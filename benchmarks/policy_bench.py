@@ -49,32 +49,74 @@ DJANGO_PARAMS: dict[str, Any] = {
     "core": {"paths": ["django/db/**", "django/core/**"], "layers": {}},
     "architecture": {
         "forbidden": [
-            {"name": "utils stay low", "source_modules": ["django.utils"], "indirect": True,
-             "forbidden_modules": ["django.db", "django.contrib", "django.http", "django.views"]},
-            {"name": "core does not know contrib", "source_modules": ["django.core"],
-             "forbidden_modules": ["django.contrib"]},
+            {
+                "name": "utils stay low",
+                "source_modules": ["django.utils"],
+                "indirect": True,
+                "forbidden_modules": ["django.db", "django.contrib", "django.http", "django.views"],
+            },
+            {
+                "name": "core does not know contrib",
+                "source_modules": ["django.core"],
+                "forbidden_modules": ["django.contrib"],
+            },
         ],
-        "layers": [{"name": "django layers", "layers": [
-            "django.contrib", "django.views | django.test", "django.forms | django.template",
-            "django.db", "django.core", "django.utils"]}],
-        "independence": [{"name": "contrib apps", "modules": [
-            "django.contrib.auth", "django.contrib.sessions", "django.contrib.messages",
-            "django.contrib.sites"]}],
+        "layers": [
+            {
+                "name": "django layers",
+                "layers": [
+                    "django.contrib",
+                    "django.views | django.test",
+                    "django.forms | django.template",
+                    "django.db",
+                    "django.core",
+                    "django.utils",
+                ],
+            }
+        ],
+        "independence": [
+            {
+                "name": "contrib apps",
+                "modules": [
+                    "django.contrib.auth",
+                    "django.contrib.sessions",
+                    "django.contrib.messages",
+                    "django.contrib.sites",
+                ],
+            }
+        ],
         "acyclic": [{"name": "django siblings", "packages": ["django"], "recursive": True}],
         "http": {"allowed_modules": ["django.core.mail"], "exempt_paths": []},
         "blocking_calls": ["time.sleep(", "requests.", "socket.", "subprocess.run("],
     },
     "observability": {"service_paths": ["django/**"], "exempt_paths": []},
-    "security": {"tenancy": {"paths": ["django/**"], "shared_keys": []},
-                 "secrets": {"allow_unaudited": False}, "safety_paths": ["django/contrib/auth/**"]},
+    "security": {
+        "tenancy": {"paths": ["django/**"], "shared_keys": []},
+        "secrets": {"allow_unaudited": False},
+        "safety_paths": ["django/contrib/auth/**"],
+    },
 }
 
 
 def fetch_django(workdir: Path) -> Path:
     """Download the Django 5.2 wheel and unzip it; the directory that holds ``django/``."""
     wheels = workdir / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary", ":all:",
-                    "django==5.2.*", "-d", str(wheels)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--only-binary",
+            ":all:",
+            "django==5.2.*",
+            "-d",
+            str(wheels),
+        ],
+        check=True,
+    )
     [wheel] = list(wheels.glob("Django-*.whl")) or list(wheels.glob("django-*.whl"))
     source = workdir / "src"
     with zipfile.ZipFile(wheel) as archive:
@@ -87,8 +129,11 @@ def engine_for(data: dict[str, Any]) -> RegorusEngine:
 
 
 def rule_namespaces(engine: RegorusEngine) -> list[str]:
-    return [ns for ns in engine.namespaces()
-            if any(r.startswith(("deny", "warn")) for r in engine.rule_counts(ns))]
+    return [
+        ns
+        for ns in engine.namespaces()
+        if any(r.startswith(("deny", "warn")) for r in engine.rule_counts(ns))
+    ]
 
 
 def evaluate_all(engine: RegorusEngine, documents: dict[str, dict[str, Any]], namespaces: list[str]) -> int:
@@ -110,6 +155,7 @@ def median_seconds(runs: int, func: Any) -> float:
 
 
 # ---- Growing the input ---------------------------------------------------------------------
+
 
 def _renamed(value: str, tag: str) -> str:
     """``django.db.models`` -> ``django.db.<tag>.models``; paths the same way, so they still agree."""
@@ -147,8 +193,9 @@ def grown(document: dict[str, Any], factor: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--source", type=Path, default=None, help="directory holding an unzipped django/")
     args = parser.parse_args()
@@ -160,16 +207,20 @@ def main() -> None:
     namespaces = rule_namespaces(ours)
     start = time.perf_counter()
     own_docs = run_extractors(ROOT, None, None, config.section("extract"))
-    print(f"policy library: {len(namespaces)} rule namespaces; extracted this repository in "
-          f"{time.perf_counter() - start:.1f} s (not timed below)")
+    print(
+        f"policy library: {len(namespaces)} rule namespaces; extracted this repository in "
+        f"{time.perf_counter() - start:.1f} s (not timed below)"
+    )
 
     with tempfile.TemporaryDirectory(prefix="sentinel-policy-bench-") as tmp:
         source = args.source or fetch_django(Path(tmp))
         start = time.perf_counter()
         django_docs = run_extractors(source, None, None, {"exclude": []})
-        print(f"extracted Django 5.2 ({len(django_docs['files']['files'])} files, "
-              f"{sum(len(f['imports']) for f in django_docs['imports']['files'])} imports) in "
-              f"{time.perf_counter() - start:.1f} s (not timed below)")
+        print(
+            f"extracted Django 5.2 ({len(django_docs['files']['files'])} files, "
+            f"{sum(len(f['imports']) for f in django_docs['imports']['files'])} imports) in "
+            f"{time.perf_counter() - start:.1f} s (not timed below)"
+        )
 
     django_data = copy.deepcopy(ours_data)
     django_data["sentinel"]["params"].update(DJANGO_PARAMS)
@@ -182,14 +233,18 @@ def main() -> None:
     found = evaluate_all(django, django_docs, namespaces)
     whole = median_seconds(runs, lambda: evaluate_all(django, django_docs, namespaces))
     verdict = "OK" if whole < TARGET_SECONDS else "OVER TARGET"
-    print(f"  Django 5.2, whole library:      {whole * 1000:8.1f} ms  ({found} findings; target "
-          f"< {TARGET_SECONDS * 1000:.0f} ms: {verdict})")
+    print(
+        f"  Django 5.2, whole library:      {whole * 1000:8.1f} ms  ({found} findings; target "
+        f"< {TARGET_SECONDS * 1000:.0f} ms: {verdict})"
+    )
 
     print("\ngrowth on Django (medians; linear = 2x / 4x, quadratic = 4x / 16x)")
     sizes = {factor: {k: grown(d, factor) for k, d in django_docs.items()} for factor in (1, 2, 4)}
     totals = {f: median_seconds(runs, lambda f=f: evaluate_all(django, sizes[f], namespaces)) for f in sizes}
-    print(f"  {'whole library':45s} 1x {totals[1] * 1000:7.1f} ms   2x {totals[2] / totals[1]:4.2f}x   "
-          f"4x {totals[4] / totals[1]:4.2f}x")
+    print(
+        f"  {'whole library':45s} 1x {totals[1] * 1000:7.1f} ms   2x {totals[2] / totals[1]:4.2f}x   "
+        f"4x {totals[4] / totals[1]:4.2f}x"
+    )
     # Each rule on the document it reads (its annotation's input kind), input setting included.
     reads = {a.package: a.custom.get("input") for a in collect([str(POLICIES)]) if a.kind}
     per_rule: dict[str, dict[int, float]] = {}
@@ -198,13 +253,21 @@ def main() -> None:
         if kind not in django_docs:
             continue
         per_rule[namespace] = {
-            f: median_seconds(runs, lambda f=f, ns=namespace, k=kind: django.evaluate_namespaces(
-                [ns], sizes[f][k], None))
+            f: median_seconds(
+                runs,
+                lambda f=f, ns=namespace, k=kind: django.evaluate_rules(
+                    {ns: [r for r in django.rule_counts(ns) if r.startswith(("deny", "warn"))]},
+                    sizes[f][k],
+                    None,
+                ),
+            )
             for f in sizes
         }
     for namespace, per in sorted(per_rule.items(), key=lambda item: -item[1][1]):
-        print(f"  {namespace:52s} 1x {per[1] * 1000:7.1f} ms   2x {per[2] / per[1]:4.2f}x   "
-              f"4x {per[4] / per[1]:4.2f}x")
+        print(
+            f"  {namespace:52s} 1x {per[1] * 1000:7.1f} ms   2x {per[2] / per[1]:4.2f}x   "
+            f"4x {per[4] / per[1]:4.2f}x"
+        )
 
 
 if __name__ == "__main__":
