@@ -59,6 +59,7 @@ import tree_sitter as ts
 
 from extractors import treesitter
 from extractors.base import ExtractContext, document, parallel_map, problem, read_source
+from extractors.pyast import dotted
 from extractors.testpaths import is_test_path
 from sentinel.errors import SentinelError
 
@@ -256,17 +257,6 @@ def _record(defn: Definition, cfg: Config, text: str, line: int) -> None:
 # --- Python -----------------------------------------------------------------------------------
 
 
-def _dotted(node: ast.AST) -> str | None:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
-
-
 def _callee(node: ast.expr) -> str:
     """Short text of what is called: ``REQUESTS.labels(...).inc``, ``get_logger(...).info``."""
     if isinstance(node, ast.Name):
@@ -344,7 +334,7 @@ def _unstructured(rel: str, tree: ast.Module, source: str) -> list[dict[str, Any
             continue
         if not (isinstance(func, ast.Attribute) and func.attr in _LOG_METHODS):
             continue
-        receiver = _dotted(func.value)
+        receiver = dotted(func.value)
         if receiver is None or "log" not in receiver.rsplit(".", 1)[-1].lower():
             continue
         index = 1 if func.attr == "log" else 0
@@ -527,7 +517,7 @@ def _django_routes(rel: str, tree: ast.Module, module: str) -> list[Registration
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Call) and len(node.args) >= 2):
             continue
-        name = _dotted(node.func)
+        name = dotted(node.func)
         if name is None or name.rsplit(".", 1)[-1] not in ("path", "re_path", "url"):
             continue
         route = _str_const(node.args[0])
@@ -538,7 +528,7 @@ def _django_routes(rel: str, tree: ast.Module, module: str) -> list[Registration
             and view.func.attr == "as_view"
         ):
             view = view.func.value
-        target = _dotted(view)
+        target = dotted(view)
         if route is None or target is None:
             continue
         hint, _, short = target.rpartition(".")

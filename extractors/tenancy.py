@@ -53,6 +53,7 @@ import tree_sitter as ts
 
 from extractors import treesitter
 from extractors.base import ExtractContext, document, parallel_map, problem, read_source
+from extractors.pyast import dotted
 from sentinel.errors import SentinelError
 
 KIND = "tenancy"
@@ -376,22 +377,11 @@ def structural_prefilter(sinks: Iterable[Sink]) -> re.Pattern[str] | None:
 # --- Python -----------------------------------------------------------------------------------
 
 
-def _dotted(node: ast.AST) -> str | None:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
-
-
 def _py_identifiers(node: ast.AST, out: set[str]) -> None:
     if isinstance(node, ast.Attribute | ast.Name):
-        dotted = _dotted(node)
-        if dotted is not None:
-            out.add(dotted)
+        name = dotted(node)
+        if name is not None:
+            out.add(name)
             return
     if isinstance(node, ast.Call):
         # What is called is not data; its receiver and arguments are.
@@ -511,7 +501,7 @@ def scan_python(
             if isinstance(node, ast.Lambda):
                 continue
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-                receiver = _dotted(node.func.value)
+                receiver = dotted(node.func.value)
                 if receiver is not None:
                     _py_sink_site(node, receiver, node.func.attr, scope)
             stack.extend(ast.iter_child_nodes(node))
