@@ -135,10 +135,10 @@ def test_files_without_fail_open_text_are_not_parsed(tmp_path: Path) -> None:
 
 
 def test_same_line_handler_and_parenthesised_values_are_found(tmp_path: Path) -> None:
-    _write(
-        tmp_path,
-        "svc/a.py",
-        "def f(x):\n    try: x()\n    except ValueError: pass\n\n\ndef g(m):\n    return m.get('k', (True))\n",
+    source = (
+        "def f(x):\n    try: x()\n    except ValueError: pass\n\n\n"
+        "def g(m):\n    return m.get('k', (True))\n"
     )
+    _write(tmp_path, "svc/a.py", source)
     found = {(s["pattern"], s["function"]) for s in _extract(tmp_path)["fail_open"]}
     assert found == {("swallowed_error", "f"), ("default_allow", "g")}
