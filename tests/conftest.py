@@ -11,6 +11,8 @@ import git
 import jsonschema
 import pytest
 
+from testsupport.files import write
+
 SCHEMAS = Path(__file__).resolve().parent.parent / "extractors" / "schemas"
 
 
@@ -26,13 +28,8 @@ class GitRepo:
             cw.set_value("commit", "gpgsign", "false")
 
     def write(self, rel: str, content: str | bytes) -> Path:
-        path = self.root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-        return path
+        write(self.root, rel, content)
+        return self.root / rel
 
     def remove(self, rel: str) -> None:
         self.repo.index.remove([rel], working_tree=True)

@@ -13,15 +13,7 @@ from extractors.observability import extract
 from extractors.selection import select_files
 from sentinel.errors import SentinelError
 from sentinel.inputs import dumps
-
-
-def write(root: Path, rel: str, content: str | bytes) -> None:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, encoding="utf-8")
+from testsupport.files import write
 
 
 def run(root: Path, **options: Any) -> dict[str, Any]:

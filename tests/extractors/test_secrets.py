@@ -23,6 +23,7 @@ from extractors.secrets.prefilter import required_literals
 from extractors.selection import select_files
 from sentinel.errors import SentinelError
 from sentinel.inputs import dumps
+from testsupport.files import write
 
 AWS_KEY = "AKIA" + "IOSFODNN7EXAMPLE"
 GITHUB_TOKEN = "ghp_" + "aB3dE5fG7hJ9kL1mN3" + "pQ5rS7tU9vW1xY3zA5"
@@ -37,15 +38,6 @@ BASIC_AUTH_URL = "https://user:" + "pa55w0rd" + "@example.com"
 
 def sha1(value: str) -> str:
     return hashlib.sha1(value.encode()).hexdigest()
-
-
-def write(root: Path, rel: str, content: str | bytes) -> None:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, encoding="utf-8")
 
 
 def run(root: Path, jobs: int = 1, **options: Any) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from extractors.selection import select_files
 from extractors.techdebt import extract
 from sentinel.errors import SentinelError
 from sentinel.inputs import dumps
+from testsupport.files import write
 
 COMPLETE = """\
 ---
@@ -27,15 +28,6 @@ links: [https://example.invalid/TD-1]
 ---
 Details.
 """
-
-
-def write(root: Path, rel: str, content: str | bytes) -> None:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, encoding="utf-8")
 
 
 def run(root: Path, **options: Any) -> dict[str, Any]:
