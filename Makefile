@@ -4,7 +4,14 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: policy-check test lint typecheck verify unit bench clean
+.PHONY: policy-check test lint typecheck verify unit bench clean tools fuzz
+
+# The real OPA and conftest, built from the Go module proxy: test oracles and the optional
+# `--engine opa`, never needed by `pip install`. Cached by Go's module and build caches.
+TOOLS := $(CURDIR)/.tools/bin
+OPA_VERSION := v1.22.4
+CONFTEST_VERSION := v0.71.1
+GO_TOOLS := github.com/open-policy-agent/opa@$(OPA_VERSION) github.com/open-policy-agent/conftest@$(CONFTEST_VERSION)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,13 +35,26 @@ typecheck: $(STAMP)
 verify: $(STAMP)
 	$(BIN)/sentinel verify -p policy-as-code/policies -d policy-as-code/data
 
-unit: $(STAMP) node_modules/.installed-stamp
-	$(BIN)/pytest -n 2 -p no:cacheprovider
+tools:
+	@mkdir -p $(TOOLS)
+	@for spec in $(GO_TOOLS); do \
+	  mod=$${spec%@*}; ver=$${spec#*@}; exe=$(TOOLS)/$${mod##*/}; \
+	  if go version -m $$exe 2>/dev/null | grep -Eq "^[[:space:]]+mod[[:space:]]+$$mod[[:space:]]+$$ver([[:space:]]|$$)"; then continue; fi; \
+	  echo "go install $$spec (a few minutes the first time)"; \
+	  GOBIN=$(TOOLS) GOFLAGS=-buildvcs=false go install $$spec || exit 1; \
+	done
+
+unit: $(STAMP) node_modules/.installed-stamp tools
+	SENTINEL_REQUIRE_ORACLES=1 PATH="$(TOOLS):$$PATH" $(BIN)/pytest -n 2 -p no:cacheprovider
 
 test: lint typecheck verify unit
+
+# The extract-stage property tests with many random examples (make test runs a fixed few).
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -p no:cacheprovider tests/extractors/test_extract_fuzz.py
 
 bench: $(STAMP)
 	for f in benchmarks/*.py; do $(BIN)/python $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) node_modules .sentinel .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .tools .sentinel .pytest_cache .mypy_cache .ruff_cache

@@ -4,6 +4,8 @@ Prints medians of 5 runs, the ratio against a bare loop that feeds the same inpu
 regorus engine (runner overhead; the loop timed in-process, and as a script of its own so that
 interpreter start-up counts on both sides), and the growth from 1,000 to 4,000 files (linearity).
 `sentinel test` writes JSON output; the bare loop writes nothing.
+When the real conftest is found (.tools/bin from `make tools`, or PATH), a second table runs it on
+the same inputs, interleaved with `sentinel test` run for run: median wall and CPU seconds.
 Run: .venv/bin/python benchmarks/runner_bench.py
 """
 
@@ -12,6 +14,8 @@ from __future__ import annotations
 import json
 import os
 import random
+import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -139,6 +143,41 @@ def time_bare_script(pol: Path, inputs: Path) -> float:
     return time.perf_counter() - start
 
 
+def find_conftest() -> str | None:
+    local = Path(__file__).resolve().parents[1] / ".tools" / "bin" / "conftest"
+    return str(local) if local.is_file() else shutil.which("conftest")
+
+
+def timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall and CPU (user + system of the child) seconds of one run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, check=False, cwd=cwd)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{cmd[0]} failed: {proc.stderr.decode()}")
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def compare_conftest(conftest: str) -> None:
+    exe = str(Path(sys.executable).with_name("sentinel"))
+    print(f"\nagainst the real conftest ({conftest}), interleaved, medians of {RUNS}")
+    print(f"{'files':>6} {'sentinel wall':>14} {'cpu':>7} {'conftest wall':>14} {'cpu':>7}")
+    for size in SIZES:
+        with tempfile.TemporaryDirectory() as tmp:
+            pol, inputs = write_tree(Path(tmp), size)
+            args = ["test", "-p", str(pol), "--all-namespaces", "-o", "json", str(inputs)]
+            ours: list[tuple[float, float]] = []
+            theirs: list[tuple[float, float]] = []
+            timed([exe, *args], inputs.parent)
+            for _ in range(RUNS):
+                ours.append(timed([exe, *args], inputs.parent))
+                theirs.append(timed([conftest, *args], inputs.parent))
+        med = [statistics.median(x[k] for x in runs) for runs in (ours, theirs) for k in (0, 1)]
+        print(f"{size:>6} {med[0]:>14.3f} {med[1]:>7.3f} {med[2]:>14.3f} {med[3]:>7.3f}")
+
+
 def main() -> None:
     print(f"cores: {os.cpu_count()}, runs per figure: {RUNS} (median)")
     print(
@@ -162,6 +201,11 @@ def main() -> None:
         f"growth 1,000 -> 4,000 files: {medians[4000] / medians[1000]:.2f}x (linear = 4.0x, target <= 4.4x)"
     )
     print(f"1,000 files: {medians[1000]:.3f} s (target < 2 s)")
+    conftest = find_conftest()
+    if conftest:
+        compare_conftest(conftest)
+    else:
+        print("conftest not found (make tools): no comparison")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import unidiff
 
 from extractors import gitrepo
 from extractors.base import ExtractContext, document, problem
+from extractors.selection import printable_name, unsafe_name
 from extractors.testpaths import is_test_path
 
 KIND = "changes"
@@ -98,6 +99,10 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
         problems.append(problem(".", f"could not parse git diff output: {exc}", code="diff_parse"))
     files = []
     for status, path, old_path in rows:
+        if unsafe_name(path) or (old_path is not None and unsafe_name(old_path)):
+            problems.append(problem(printable_name(path), "changed file's name holds control characters or "
+                                    "bytes that are not UTF-8; left out", code="unsafe_name"))
+            continue
         d = diffs.get(path, FileDiff())
         files.append(
             {

@@ -19,6 +19,7 @@ from typing import Any
 import pathspec
 
 from extractors.base import ExtractContext, document, problem
+from extractors.selection import printable_name
 from sentinel.errors import UsageError
 
 # Extension (lower case, with the dot) -> language.
@@ -153,7 +154,11 @@ class Layers:
 def extract(ctx: ExtractContext) -> dict[str, Any]:
     layers = Layers(ctx.options.get("layers"))
     entries: list[dict[str, Any]] = []
-    problems: list[dict[str, Any]] = []
+    problems = [
+        problem(printable_name(rel), "file name holds control characters or bytes that are not UTF-8; "
+                "skipped by every extractor (rename the file)", code="unsafe_name")
+        for rel in ctx.unsafe_names
+    ]
     for rel in ctx.files:
         try:
             size = ctx.path(rel).stat().st_size

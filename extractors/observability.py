@@ -58,8 +58,9 @@ import pathspec
 import tree_sitter as ts
 
 from extractors import treesitter
-from extractors.base import ExtractContext, document, parallel_map, problem, read_source
+from extractors.base import ExtractContext, PerFile, document, parallel_map, problem, read_source
 from extractors.pyast import dotted
+from extractors.pyast import parse as parse_python
 from extractors.testpaths import is_test_path
 from sentinel.errors import SentinelError
 
@@ -441,7 +442,7 @@ def scan_python(rel: str, source: str, cfg: Config) -> FileFacts:
     """
     facts = FileFacts()
     try:
-        tree = ast.parse(source, filename=rel)
+        tree = parse_python(source, rel)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         facts.problems.append(
             problem(
@@ -486,7 +487,7 @@ def check_python_definitions(cfg: Config, rel: str, wanted: Sequence[Definition]
     if source is None:
         return
     try:
-        tree = ast.parse(source, filename=rel)
+        tree = parse_python(source, rel)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return
     defs: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, str]] = []
@@ -978,6 +979,19 @@ def _handler(defn: Definition | None, reg: Registration | None, internal: list[s
     }
 
 
+def _scan_failed(rel: str, prob: dict[str, Any]) -> FileFacts:
+    return FileFacts(problems=[prob])
+
+
+def _check_stubs(cfg: Config, wanted: Sequence[Definition], rel: str) -> dict[str, Any] | None:
+    check_python_definitions(cfg, rel, wanted)
+    return None
+
+
+def _check_failed(rel: str, prob: dict[str, Any]) -> dict[str, Any] | None:
+    return prob
+
+
 def extract(ctx: ExtractContext) -> dict[str, Any]:
     cfg, internal = build_config(ctx)
     files = [f for f in ctx.files if _language(f) is not None]
@@ -985,7 +999,8 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
     registrations: list[Registration] = []
     unstructured: list[dict[str, Any]] = []
     problems: list[dict[str, Any]] = []
-    for facts in parallel_map(partial(scan_file, cfg), files, jobs=ctx.jobs):
+    scan = PerFile(partial(scan_file, cfg), str, _scan_failed, ctx.file_timeout_ms)
+    for facts in parallel_map(scan, files, jobs=ctx.jobs):
         definitions.extend(facts.definitions)
         registrations.extend(facts.registrations)
         unstructured.extend(facts.unstructured)
@@ -1001,7 +1016,10 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
         if defn is not None and not defn.checked:
             stubs.setdefault(defn.file, {})[id(defn)] = defn
     for rel, found in sorted(stubs.items()):
-        check_python_definitions(cfg, rel, list(found.values()))
+        check = PerFile(partial(_check_stubs, cfg, list(found.values())), str, _check_failed,
+                        ctx.file_timeout_ms)
+        if (prob := check(rel)) is not None:
+            problems.append(prob)
 
     handlers: list[dict[str, Any]] = []
     routed: set[tuple[str, int]] = set()

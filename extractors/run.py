@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from extractors import KINDS, gitrepo
-from extractors.base import ExtractContext
-from extractors.selection import select_files
-from sentinel.errors import SentinelError
+from extractors.base import DEFAULT_FILE_TIMEOUT_MS, ExtractContext
+from extractors.secrets.mask import mask_secrets
+from extractors.selection import select
+from sentinel.errors import SentinelError, UsageError
 
 DEFAULT_MAX_FILE_BYTES = 1_000_000
 # Generated and vendored trees nobody writes rules for.
@@ -36,8 +37,13 @@ def run_extractors(
     """Extract every requested kind. ``settings`` is the ``extract`` section of conftest.yml.
 
     A base revision that does not exist is an error up front (exit 2), before any work.
+    ``file_timeout_ms`` (default 10,000) is the time one file may take in one extractor: a file
+    over it is a ``timeout`` problem and the run goes on.
     """
     settings = settings or {}
+    file_timeout_ms = settings.get("file_timeout_ms", DEFAULT_FILE_TIMEOUT_MS)
+    if isinstance(file_timeout_ms, bool) or not isinstance(file_timeout_ms, int) or file_timeout_ms <= 0:
+        raise UsageError("extract.file_timeout_ms must be a positive integer (milliseconds)")
     selected_kinds = kinds_from(kinds, settings)
     is_git = gitrepo.is_repository(root)
     if base is not None:
@@ -45,21 +51,30 @@ def run_extractors(
             raise gitrepo.GitError("--base needs a git repository", file=str(root))
         base = gitrepo.resolve(root, base)
     exclude = [*DEFAULT_EXCLUDE, *settings.get("exclude", [])]
-    files = select_files(root, include=settings.get("include", []), exclude=exclude)
+    selection = select(root, include=settings.get("include", []), exclude=exclude)
     options = settings.get("options") or {}
     revision = gitrepo.head_revision(root) if is_git else None
     documents: dict[str, dict[str, Any]] = {}
     for kind in selected_kinds:
         ctx = ExtractContext(
             root=root,
-            files=tuple(files),
+            files=tuple(selection.files),
+            unsafe_names=tuple(selection.unsafe),
             revision=revision,
             base=base,
             is_git=is_git,
             options=dict(options.get(kind) or {}),
             max_file_bytes=int(settings.get("max_file_bytes", DEFAULT_MAX_FILE_BYTES)),
             jobs=int(settings.get("jobs", 0)),
+            file_timeout_ms=file_timeout_ms,
         )
         module = importlib.import_module(KINDS[kind])
-        documents[kind] = module.extract(ctx)
+        documents[kind] = mask_problems(module.extract(ctx))
     return documents
+
+
+def mask_problems(document: dict[str, Any]) -> dict[str, Any]:
+    """Problem messages may quote the file (a parser's error); meta.unscanned_file shows them."""
+    for entry in document.get("problems", []):
+        entry["message"] = mask_secrets(str(entry.get("message", "")))
+    return document

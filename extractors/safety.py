@@ -24,7 +24,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from extractors.base import ExtractContext, document, parallel_map, problem, read_source
+from extractors.base import ExtractContext, PerFile, document, parallel_map, problem, read_source
+from extractors.pyast import parse as parse_python
+from extractors.secrets.mask import mask_secrets
 from extractors.selection import matching
 
 DEFAULT_PATHS = ("**/*.py",)
@@ -37,7 +39,8 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
     allow_values = tuple(ctx.options.get("allow_values", DEFAULT_ALLOW_VALUES))
     files = [f for f in matching(ctx.files, paths) if f.endswith(".py")]
     light = replace(ctx, files=())  # workers need the root and limits, not the whole file list
-    outcomes = parallel_map(_scan_file, [(light, rel, allow_values) for rel in files], jobs=ctx.jobs)
+    scan = PerFile(_scan_file, _job_file, _scan_failed, ctx.file_timeout_ms)
+    outcomes = parallel_map(scan, [(light, rel, allow_values) for rel in files], jobs=ctx.jobs)
     sites: list[dict[str, Any]] = []
     problems: list[dict[str, Any]] = []
     for found, prob in outcomes:
@@ -46,6 +49,17 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
             problems.append(prob)
     sites.sort(key=lambda s: (s["file"], s["line"], s["pattern"], s["detail"]))
     return document(ctx, "safety", files_scanned=len(files), fail_open=sites, problems=problems)
+
+
+_Job = tuple[ExtractContext, str, Sequence[str]]
+
+
+def _job_file(job: _Job) -> str:
+    return job[1]
+
+
+def _scan_failed(job: _Job, prob: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    return [], prob
 
 
 def _scan_file(
@@ -58,7 +72,7 @@ def _scan_file(
     if not _may_fail_open(text, tuple(allow_values)):
         return [], None
     try:
-        tree = ast.parse(text, filename=rel)
+        tree = parse_python(text, rel)
     except SyntaxError as exc:
         return [], problem(rel, f"syntax error: {exc.msg}", line=exc.lineno, code="syntax")
     _handler_re, lookup = _prefilter(tuple(allow_values))
@@ -112,7 +126,7 @@ class _FailOpenScanner:
                 "line": getattr(node, "lineno", 1),
                 "function": ".".join(self.scope) or "<module>",
                 "pattern": pattern,
-                "detail": detail,
+                "detail": mask_secrets(detail),
             }
         )
 

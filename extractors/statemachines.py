@@ -39,12 +39,13 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import yaml
 
 from extractors import gitrepo
-from extractors.base import ExtractContext, document, parallel_map, problem, read_source
+from extractors.base import ExtractContext, PerFile, document, parallel_map, problem, read_source
 from extractors.selection import matching
 from extractors.techdebt import jsonable, mapping_value, node_line, read_front_matter
 from sentinel.errors import SentinelError
@@ -325,6 +326,27 @@ class _MentionJob:
     names: tuple[str, ...]
 
 
+def _read_machine(ctx: ExtractContext, rel: str) -> tuple[Machine | None, list[dict[str, Any]]]:
+    text, prob = read_source(ctx, rel)
+    if text is None:
+        return None, [prob or problem(rel, "cannot read file")]
+    if rel.endswith(".tla"):
+        return scan_tla(rel, text), []
+    return scan_markdown(rel, text)
+
+
+def _machine_failed(rel: str, prob: dict[str, Any]) -> tuple[Machine | None, list[dict[str, Any]]]:
+    return None, [prob]
+
+
+def _job_file(job: _MentionJob) -> str:
+    return job.file
+
+
+def _mentions_failed(job: _MentionJob, prob: dict[str, Any]) -> tuple[str, list[str] | None]:
+    return job.file, None
+
+
 def _mentions_in(job: _MentionJob) -> tuple[str, list[str] | None]:
     """(file, names it mentions) or (file, None) when it cannot be read."""
     from pathlib import Path
@@ -364,15 +386,9 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
 
     machines: list[Machine] = []
     problems: list[dict[str, Any]] = []
+    read = PerFile(partial(_read_machine, ctx), str, _machine_failed, ctx.file_timeout_ms)
     for rel in matching(ctx.files, paths):
-        text, prob = read_source(ctx, rel)
-        if text is None:
-            problems.append(prob or problem(rel, "cannot read file"))
-            continue
-        if rel.endswith(".tla"):
-            machines.append(scan_tla(rel, text))
-            continue
-        machine, more = scan_markdown(rel, text)
+        machine, more = read(rel)
         problems.extend(more)
         if machine is not None:
             machines.append(machine)
@@ -397,7 +413,8 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
     jobs = [
         _MentionJob(str(ctx.root), ctx.max_file_bytes, f, tuple(sorted(n))) for f, n in sorted(wanted.items())
     ]
-    found: dict[str, list[str] | None] = dict(parallel_map(_mentions_in, jobs, jobs=ctx.jobs))
+    scan = PerFile(_mentions_in, _job_file, _mentions_failed, ctx.file_timeout_ms)
+    found: dict[str, list[str] | None] = dict(parallel_map(scan, jobs, jobs=ctx.jobs))
 
     changed = _changed_since_base(ctx)
     documents: list[dict[str, Any]] = []

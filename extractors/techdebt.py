@@ -39,12 +39,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import yaml
 
-from extractors.base import ExtractContext, document, problem, read_source
+from extractors.base import ExtractContext, PerFile, document, problem, read_source
 from extractors.selection import matching
 from sentinel.errors import SentinelError
 
@@ -182,7 +184,7 @@ def _text_field(data: dict[str, Any], key: str) -> str | None:
     return str(jsonable(value))
 
 
-def _item(rel: str, fm: FrontMatter, severities: list[str], today: dt.date | None) -> dict[str, Any]:
+def _item(rel: str, fm: FrontMatter, severities: Sequence[str], today: dt.date | None) -> dict[str, Any]:
     data: dict[str, Any] = fm.data
     errors: list[str] = []
     for key in ("id", "severity", "owner"):
@@ -262,6 +264,35 @@ def registry_ids(ctx: ExtractContext, paths: list[str]) -> list[str]:
     return sorted(ids)
 
 
+def _read_item(severities: Sequence[str], today: dt.date | None, ctx: ExtractContext, rel: str,
+               ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """One registry file's item, or the problems that keep it out."""
+    text, prob = read_source(ctx, rel)
+    if text is None:
+        return None, [prob or problem(rel, "cannot read file")]
+    fm = read_front_matter(rel, text)
+    if fm.problems:
+        return None, fm.problems
+    if not fm.present:
+        return None, [
+            problem(rel, "no YAML front matter (the file must start with '---')", line=1, code="front_matter")
+        ]
+    if not isinstance(fm.data, dict):
+        return None, [
+            problem(
+                rel,
+                "front matter must be a mapping of fields (id, severity, owner, ...)",
+                line=2,
+                code="front_matter",
+            )
+        ]
+    return _item(rel, fm, severities, today), []
+
+
+def _item_failed(rel: str, prob: dict[str, Any]) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    return None, [prob]
+
+
 def extract(ctx: ExtractContext) -> dict[str, Any]:
     options = dict(ctx.options)
     unknown = sorted(set(options) - {"paths", "severities", "today"})
@@ -281,33 +312,12 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
 
     items: list[dict[str, Any]] = []
     problems: list[dict[str, Any]] = []
+    read = PerFile(partial(_read_item, severities, today, ctx), str, _item_failed, ctx.file_timeout_ms)
     for rel in matching(ctx.files, paths):
-        text, prob = read_source(ctx, rel)
-        if text is None:
-            problems.append(prob or problem(rel, "cannot read file"))
-            continue
-        fm = read_front_matter(rel, text)
-        problems.extend(fm.problems)
-        if fm.problems:
-            continue
-        if not fm.present:
-            problems.append(
-                problem(
-                    rel, "no YAML front matter (the file must start with '---')", line=1, code="front_matter"
-                )
-            )
-            continue
-        if not isinstance(fm.data, dict):
-            problems.append(
-                problem(
-                    rel,
-                    "front matter must be a mapping of fields (id, severity, owner, ...)",
-                    line=2,
-                    code="front_matter",
-                )
-            )
-            continue
-        items.append(_item(rel, fm, severities, today))
+        item, more = read(rel)
+        problems.extend(more)
+        if item is not None:
+            items.append(item)
 
     seen: dict[str, str] = {}
     for item in sorted(items, key=lambda i: (i["file"], i["line"])):

@@ -52,8 +52,10 @@ from typing import Any
 import tree_sitter as ts
 
 from extractors import treesitter
-from extractors.base import ExtractContext, document, parallel_map, problem, read_source
+from extractors.base import ExtractContext, PerFile, document, parallel_map, problem, read_source
 from extractors.pyast import dotted
+from extractors.pyast import parse as parse_python
+from extractors.secrets.mask import mask_secrets
 from sentinel.errors import SentinelError
 
 KIND = "tenancy"
@@ -321,7 +323,7 @@ def _site(
     cfg: Config,
     via: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    text = " ".join(info.text.split())
+    text = mask_secrets(" ".join(info.text.split()))
     if len(text) > MAX_KEY_CHARS:
         text = text[: MAX_KEY_CHARS - 3] + "..."
     idents = sorted(info.identifiers)
@@ -480,7 +482,7 @@ def scan_python(
     rel: str, source: str, sinks: tuple[Sink, ...], cfg: Config
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     try:
-        tree = ast.parse(source, filename=rel)
+        tree = parse_python(source, rel)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         line = getattr(exc, "lineno", None)
         return [], [
@@ -905,12 +907,17 @@ def scan_file(cfg: Config, rel: str) -> tuple[list[dict[str, Any]], list[dict[st
     return sites, problems
 
 
+def _scan_failed(rel: str, prob: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    return [], [prob]
+
+
 def extract(ctx: ExtractContext) -> dict[str, Any]:
     cfg = build_config(ctx)
     files = [f for f in ctx.files if language_of(f) is not None]
     sites: list[dict[str, Any]] = []
     problems: list[dict[str, Any]] = []
-    for found, probs in parallel_map(partial(scan_file, cfg), files, jobs=ctx.jobs):
+    scan = PerFile(partial(scan_file, cfg), str, _scan_failed, ctx.file_timeout_ms)
+    for found, probs in parallel_map(scan, files, jobs=ctx.jobs):
         sites.extend(found)
         problems.extend(probs)
     sites.sort(key=lambda s: (s["file"], s["line"], s["sink"], s["key"]))

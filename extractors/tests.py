@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import ast
 import re
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -37,10 +38,11 @@ from typing import Any
 import tree_sitter as ts
 
 from extractors import treesitter
-from extractors.base import ExtractContext, document, parallel_map, problem, read_source
+from extractors.base import ExtractContext, PerFile, document, parallel_map, problem, read_source
 from extractors.files import is_test, language_of
 from extractors.imports import elixir, go, python, rust
 from extractors.imports.tsquery import captures, compact, end_line, line, matches, text
+from extractors.pyast import parse as parse_python
 from sentinel.errors import UsageError
 
 DEFAULT_SLEEP_CALLS = (
@@ -107,7 +109,7 @@ def _python_tests(body: list[ast.stmt], prefix: str = "") -> Iterator[tuple[str,
 def _python(rel: str, source: str, sleeps: frozenset[str],
             ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     try:
-        tree = ast.parse(source, filename=rel)
+        tree = parse_python(source, rel)
     except (SyntaxError, ValueError) as exc:
         return [], [problem(rel, f"syntax error: {getattr(exc, 'msg', None) or exc}",
                             line=getattr(exc, "lineno", None), code="syntax")]
@@ -188,8 +190,14 @@ _JS_CALLBACKS = frozenset({"arrow_function", "function_expression", "function"})
 
 def _javascript(rel: str, language: str, grammar: str, tree: ts.Tree,
                 sleeps: frozenset[str]) -> list[dict[str, Any]]:
+    found = matches(grammar, _JS_CALLS, tree.root_node)
+    # The sleep calls of the whole file, once, by position: each test takes those inside its
+    # callback, so nested tests cost their number plus their sleeps, not the tree's size each.
+    sleeping = sorted((c.start_byte, line(c), name) for c in (m["fn"] for m in found)
+                      if (name := compact(c)) in sleeps)
+    starts = [s for s, _, _ in sleeping]
     out = []
-    for match in matches(grammar, _JS_CALLS, tree.root_node):
+    for match in found:
         if compact(match["fn"]) not in _JS_TEST_CALLEES:
             continue
         args = match["args"].named_children
@@ -200,9 +208,9 @@ def _javascript(rel: str, language: str, grammar: str, tree: ts.Tree,
             continue
         title = text(args[0])[1:-1]
         is_async = any(child.type == "async" for child in callback.children)
-        calls = captures(grammar, "(call_expression function: (_) @f)", callback).get("f", [])
+        inside = sleeping[bisect_left(starts, callback.start_byte):bisect_left(starts, callback.end_byte)]
         out.append(_test(rel, language, title, line(match["call"]), end_line(match["call"]), is_async,
-                         ((line(c), compact(c)) for c in calls if compact(c) in sleeps)))
+                         ((n, name) for _, n, name in inside)))
     return out
 
 
@@ -268,6 +276,14 @@ def _scan(job: _Job) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]]]:
     return rel, found, problems
 
 
+def _job_file(job: _Job) -> str:
+    return job[1]
+
+
+def _scan_failed(job: _Job, prob: dict[str, Any]) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]]]:
+    return job[1], [], [prob]
+
+
 def _candidates(files: Sequence[str]) -> Iterator[tuple[str, str, bool]]:
     """(file, language, is a test file) for every file that may hold tests."""
     for rel in files:
@@ -288,7 +304,8 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
     tests: list[dict[str, Any]] = []
     problems: list[dict[str, Any]] = []
     counts: dict[str, int] = {}
-    for rel, found, more in parallel_map(_scan, jobs, jobs=ctx.jobs):
+    scan = PerFile(_scan, _job_file, _scan_failed, ctx.file_timeout_ms)
+    for rel, found, more in parallel_map(scan, jobs, jobs=ctx.jobs):
         tests.extend(found)
         problems.extend(more)
         if found:

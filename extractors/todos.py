@@ -23,9 +23,12 @@ Options (``extract.options.todos`` in conftest.yml):
 
 Each item: ``marker``, ``text`` (the comment after the marker, an ``(author)`` and a leading
 ``:``/``-`` removed), ``author`` (from ``<marker>(name)``, else null), ``ticket``, ``file``,
-``line``, ``language``. One item per comment line: the first marker on it.
+``line``, ``language``. One item per comment line: the first marker on it. ``text``, ``author``
+and ``ticket`` pass through ``mask_secrets``: a key pasted into a comment shows as ``AKIA****``
+here and in every message that quotes it.
 
-Speed: a file whose bytes contain no marker is never decoded or tokenized.
+Invalid UTF-8 is read as U+FFFD (the markers are ASCII); files with NUL bytes or over the size
+limit are problems. Speed: a file whose bytes contain no marker is never decoded or tokenized.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from extractors import techdebt, treesitter
 from extractors.base import ExtractContext, document, parallel_map, problem, read_source
 from extractors.files import language_of
 from extractors.imports.tsquery import captures
+from extractors.secrets.mask import mask_secrets
 from sentinel.errors import UsageError
 
 # Spelled in pieces so that this file does not flag itself.
@@ -109,9 +113,9 @@ def _item(rel: str, language: str, line: int, comment: str, marker_re: re.Patter
         "line": line,
         "language": language,
         "marker": found.group(1),
-        "text": text,
-        "author": author,
-        "ticket": ticket.group(0) if ticket else None,
+        "text": mask_secrets(text),
+        "author": mask_secrets(author) if author else None,
+        "ticket": mask_secrets(ticket.group(0)) if ticket else None,
     }
 
 
@@ -196,7 +200,8 @@ def _hash_comments(rel: str, language: str, text: str, lines_with_markers: set[i
 def _scan(job: _Job) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Items and problems of one file that contains marker bytes."""
     root, rel, language, max_bytes, markers, tickets = job
-    text, prob = read_source(ExtractContext(root=Path(root), files=(), max_file_bytes=max_bytes), rel)
+    ctx = ExtractContext(root=Path(root), files=(), max_file_bytes=max_bytes)
+    text, prob = read_source(ctx, rel, replace_invalid=True)
     if text is None:
         return [], [prob] if prob else []
     marker_re = _marker_regex(markers)

@@ -7,6 +7,8 @@ from functools import cache
 
 import tree_sitter as ts
 
+from extractors.base import check_budget
+
 # Source extension -> grammar name.
 EXTENSIONS: dict[str, str] = {
     ".rs": "rust",
@@ -73,12 +75,20 @@ def first_error_line(tree: ts.Tree) -> int | None:
 
 
 def walk(root: ts.Node) -> Iterator[ts.Node]:
-    """Every node under ``root`` (root included), depth first, with one cursor: no recursion."""
+    """Every node under ``root`` (root included), depth first, with one cursor: no recursion.
+
+    Every 4,096 nodes the file's time budget is checked (a walk per definition over nested
+    definitions is quadratic in the nesting).
+    """
     cursor = root.walk()
+    seen = 0
     while True:
         node = cursor.node
         if node is not None:
             yield node
+        seen += 1
+        if not seen & 4095:
+            check_budget()
         if cursor.goto_first_child():
             continue
         while not cursor.goto_next_sibling():

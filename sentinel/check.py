@@ -10,10 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from extractors.run import run_extractors
+from sentinel import library, results_file
 from sentinel.config import Config, as_list
 from sentinel.inputs import DEFAULT_OUT, write_documents
+from sentinel.results_file import RunRecord
 from sentinel.runner.evaluate import Input, TestOptions, run_tests
+from sentinel.runner.loader import find_policies, load_data
 from sentinel.runner.results import CheckResult
+from sentinel.safe_write import Place
 
 DEFAULT_POLICY = "policy-as-code/policies"
 DEFAULT_DATA = "policy-as-code/data"
@@ -29,18 +33,36 @@ class CheckSettings:
     data: tuple[str, ...] = ()
     namespace: tuple[str, ...] = ()
     rego_v0: bool = False
+    # policy and data above are the user's (command line, environment); conftest.yml's come from
+    # the config. False: without the shipped rule library (--no-library).
+    use_library: bool = True
+    # False only when ``out`` was named by the user (command line, environment), never by conftest.yml
+    confine_out: bool = True
 
 
-def run_check(config: Config, settings: CheckSettings | None = None) -> list[CheckResult]:
+@dataclass(frozen=True)
+class CheckRun:
+    results: list[CheckResult]
+    record: RunRecord
+
+
+def check_run(config: Config, settings: CheckSettings | None = None) -> CheckRun:
+    """Extract, write the inputs, evaluate; the results and the run record that vouches for them."""
     settings = settings or CheckSettings()
     extract_settings = config.section("extract")
     documents = run_extractors(settings.root, list(settings.kinds) or None, settings.base, extract_settings)
     out_dir = Path(settings.out or extract_settings.get("out") or DEFAULT_OUT)
-    written = write_documents(out_dir, documents)
-    policy = settings.policy or tuple(as_list(config.flags.get("policy"))) or (DEFAULT_POLICY,)
-    data = settings.data or tuple(as_list(config.flags.get("data")))
-    if not data and Path(DEFAULT_DATA).is_dir():
-        data = (DEFAULT_DATA,)
+    place = Place(Path.cwd(), confine=settings.confine_out or not settings.out)
+    written = write_documents(out_dir, documents, place)
+    paths = library.resolve(
+        settings.policy,
+        as_list(config.flags.get("policy")),
+        settings.data,
+        as_list(config.flags.get("data")),
+        settings.use_library and config.use_library,
+        Path.cwd(),
+    )
+    policy, data, overlay = paths.policy, paths.data, config.data_overlay() or None
     namespace = settings.namespace or tuple(as_list(config.flags.get("namespace")))
     options = TestOptions(
         policy=policy,
@@ -48,6 +70,20 @@ def run_check(config: Config, settings: CheckSettings | None = None) -> list[Che
         namespace=namespace or ("main",),
         all_namespaces=not namespace,
         rego_v0=settings.rego_v0,
+        default_data=paths.default_data,
+        data_config=overlay,
     )
-    inputs = [Input(name=path.as_posix(), document=documents[kind]) for kind, path in written.items()]
-    return run_tests([], options, documents=inputs)
+    inputs = [Input(name=doc.path.as_posix(), document=documents[kind]) for kind, doc in written.items()]
+    results = run_tests([], options, documents=inputs)
+    record = RunRecord(
+        revision=results_file.checked_out_revision(settings.root),
+        policy_hash=results_file.policy_hash(find_policies(list(policy)), library.overlay(
+            load_data(list(paths.default_data)), load_data(list(data)), overlay
+        )),
+        inputs={doc.path.as_posix(): doc.sha256 for doc in written.values()},
+    )
+    return CheckRun(results, record)
+
+
+def run_check(config: Config, settings: CheckSettings | None = None) -> list[CheckResult]:
+    return check_run(config, settings).results

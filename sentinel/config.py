@@ -1,42 +1,102 @@
-"""conftest.yml (or conftest.toml): the runner's, the extractors' and the bot's settings.
+"""conftest.yml (or conftest.yaml / conftest.toml): every setting of Sentinel in one validated file.
 
-Top-level keys named like ``sentinel test`` flags (``policy``, ``data``, ``namespace``,
+Top-level keys named like ``sentinel test``/``check`` flags (``policy``, ``data``, ``namespace``,
 ``all-namespaces``, ``output``, ...) become those flags' defaults; flags override
 ``SENTINEL_<FLAG>`` environment variables, which override the file (click's own precedence).
-Sections ``extract`` and ``bot`` configure those stages.
+Sections: ``extract`` (extractor options), ``bot``, ``params`` (rule parameters, reaching the
+policies as ``data.sentinel.params``), ``exceptions`` (``data.sentinel.exceptions``), ``disable``
+(rule ids switched off) and ``library`` (false: no shipped rule library).
+
+The whole file is checked against ``sentinel/schemas/config.schema.json`` (JSON Schema 2020-12).
+Every problem is reported as ``conftest.yml:LINE: key.path: message``, with "did you mean" for
+misspelt keys. Paths are relative to the file's folder and may not leave it (no absolute paths,
+no ``..`` escapes, no symlinks pointing out) unless ``--allow-outside-paths`` is given.
 """
 
 from __future__ import annotations
 
+import difflib
+import json
+import os
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import yaml
 
 from sentinel.errors import SentinelError
 
 DEFAULT_FILES = ("conftest.yml", "conftest.yaml", "conftest.toml")
-SECTIONS = ("extract", "bot")
+SECTIONS = ("extract", "bot", "params", "exceptions", "disable", "library")
+# An alias-heavy YAML file ("billion laughs") expands to more nodes than any configuration needs.
+MAX_NODES = 100_000
+
+KeyPath = tuple[str | int, ...]
+
+
+class ConfigError(SentinelError):
+    """One or more problems in the configuration file, each on its own ``file:line: key: message`` line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+    def __reduce__(self) -> tuple[type[ConfigError], tuple[list[str]]]:  # type: ignore[override]
+        return (type(self), (self.problems,))
 
 
 @dataclass
 class Config:
     path: Path | None = None
     flags: dict[str, Any] = field(default_factory=dict)
-    sections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sections: dict[str, Any] = field(default_factory=dict)
+    lines: dict[KeyPath, int] = field(default_factory=dict)
 
     def section(self, name: str) -> dict[str, Any]:
-        return self.sections.get(name, {})
+        value = self.sections.get(name, {})
+        return value if isinstance(value, dict) else {}
 
     @property
     def root(self) -> Path:
         return self.path.parent if self.path else Path.cwd()
 
+    @property
+    def use_library(self) -> bool:
+        return self.sections.get("library", True) is not False
+
+    @property
+    def layers(self) -> dict[str, list[str]]:
+        """The layers, declared once in ``extract.options.files.layers``."""
+        options = self.section("extract").get("options") or {}
+        return dict((options.get("files") or {}).get("layers") or {})
+
+    def data_overlay(self) -> dict[str, Any]:
+        """What the file adds to ``data``: params (with ``core.layers`` from the extract layers),
+        exceptions and disabled rules, under ``sentinel``. Overrides the library's defaults."""
+        sentinel: dict[str, Any] = {}
+        params = json.loads(json.dumps(self.sections.get("params") or {}))
+        if self.layers:
+            params.setdefault("core", {})["layers"] = self.layers
+        if params:
+            sentinel["params"] = params
+        if "exceptions" in self.sections:
+            sentinel["exceptions"] = self.sections["exceptions"]
+        if "disable" in self.sections:
+            sentinel["disabled"] = self.sections["disable"]
+        return {"sentinel": sentinel} if sentinel else {}
+
+    def where(self, path: KeyPath) -> str:
+        """``file:line: key.path`` for a key of this file (the nearest line known)."""
+        return _where(str(self.path) if self.path else "config", self.lines, path)
+
 
 def as_list(value: Any) -> list[str]:
-    """Config files may give a single string where a flag is repeatable."""
+    """Flags that are repeatable accept one string or a list in the file (as conftest's do)."""
     if value is None:
         return []
     if isinstance(value, str):
@@ -52,43 +112,274 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
-def load_config(path: Path | None, required: bool = False) -> Config:
-    """Load ``path`` (or the default file in the current directory when ``path`` is None)."""
+def load_config(path: Path | None, required: bool = False, allow_outside: bool = False) -> Config:
+    """Load and validate ``path`` (or the default file in the current directory when None)."""
     if path is None:
         path = find_config(Path.cwd())
         if path is None:
             return Config()
     elif not path.is_file():
         raise SentinelError("config file not found", file=str(path))
-    raw = _read(path)
+    raw, lines = _read(path)
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
         raise SentinelError("config must be a mapping of settings", file=str(path), line=1)
-    flags: dict[str, Any] = {}
-    sections: dict[str, dict[str, Any]] = {}
+    raw, lines = _normalise_top_level(raw, lines)
+    validate(raw, str(path), lines)
+    config = Config(path=path, lines=lines)
     for key, value in raw.items():
         if key in SECTIONS:
-            if not isinstance(value, dict):
-                raise SentinelError(f"section {key!r} must be a mapping", file=str(path))
-            sections[key] = value
+            config.sections[key] = value
         else:
-            flags[str(key).replace("-", "_")] = value
-    return Config(path=path, flags=flags, sections=sections)
+            config.flags[key] = value
+    if not allow_outside:
+        confine_paths(config)
+    _anchor_flag_paths(config)
+    return config
 
 
-def _read(path: Path) -> Any:
-    text = path.read_text(encoding="utf-8")
+# ---- validation ----------------------------------------------------------------------------
+
+
+@cache
+def schema() -> dict[str, Any]:
+    text = resources.files("sentinel").joinpath("schemas/config.schema.json").read_text(encoding="utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def validate(raw: dict[str, Any], file: str, lines: dict[KeyPath, int]) -> None:
+    """Raise ConfigError listing every schema violation, sorted by line."""
+    validator = jsonschema.Draft202012Validator(schema())
+    found: list[tuple[int, str]] = []
+    for error in validator.iter_errors(raw):
+        for path, message in _describe(error):
+            found.append((_line(lines, path) or 0, f"{_where(file, lines, path)}: {message}"))
+    if found:
+        raise ConfigError([text for _, text in sorted(set(found))])
+
+
+def _describe(error: jsonschema.ValidationError) -> Iterator[tuple[KeyPath, str]]:
+    path: KeyPath = tuple(error.absolute_path)
+    custom = error.schema.get("x-message") if isinstance(error.schema, dict) else None
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = sorted((error.schema.get("properties") or {}) if isinstance(error.schema, dict) else {})
+        for key in sorted(set(error.instance) - set(known), key=str):
+            yield (*path, key), _unknown_key(path, str(key), known)
+        return
+    if error.validator == "required":
+        yield path, error.message.replace("is a required property", "is missing (required)")
+        return
+    got = f"got {_type_name(error.instance)} {_short(error.instance)}"
+    if custom:
+        yield path, f"{custom} ({got})"
+    elif error.validator == "type":
+        expected = error.validator_value
+        names = expected if isinstance(expected, list) else [expected]
+        yield path, f"must be {' or '.join(_article(n) for n in names)} ({got})"
+    elif error.validator == "enum":
+        yield path, f"must be one of {', '.join(map(repr, error.validator_value))} ({got})"
+    elif error.validator in ("minimum", "exclusiveMinimum", "maximum", "minItems", "minLength"):
+        yield path, f"{error.message} ({error.validator} {error.validator_value})"
+    else:
+        yield path, error.message
+
+
+def _unknown_key(path: KeyPath, key: str, known: list[str]) -> str:
+    if path == ("params", "core") and key == "layers":
+        return "unknown key 'layers': layers are declared once, in extract.options.files.layers"
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else f" (known keys: {', '.join(known) or 'none'})"
+    return f"unknown key {key!r}{hint}"
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "mapping"
+    return type(value).__name__
+
+
+def _short(value: Any) -> str:
+    text = repr(value) if not isinstance(value, dict | list) else json.dumps(value, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _article(name: str) -> str:
+    return {"integer": "an integer", "array": "a list", "object": "a mapping", "null": "null"}.get(
+        name, f"a {name}"
+    )
+
+
+def _dotted(path: KeyPath) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _line(lines: dict[KeyPath, int], path: KeyPath) -> int | None:
+    for end in range(len(path), -1, -1):
+        if path[:end] in lines:
+            return lines[path[:end]]
+    return None
+
+
+def _where(file: str, lines: dict[KeyPath, int], path: KeyPath) -> str:
+    line = _line(lines, path)
+    return f"{file}:{line}: {_dotted(path)}" if line else f"{file}: {_dotted(path)}"
+
+
+# ---- paths ---------------------------------------------------------------------------------
+
+
+def _path_values(schema_node: Any, value: Any, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
+    """Every string of ``value`` that the schema marks ``x-path``."""
+    if not isinstance(schema_node, dict):
+        return
+    if schema_node.get("x-path"):
+        if isinstance(value, str):
+            yield path, value
+        elif isinstance(value, list):
+            yield from (((*path, i), v) for i, v in enumerate(value) if isinstance(v, str))
+        return
+    if isinstance(value, dict):
+        props = schema_node.get("properties") or {}
+        for key, item in value.items():
+            yield from _path_values(props.get(key), item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _path_values(schema_node.get("items"), item, (*path, i))
+
+
+def confine_paths(config: Config) -> None:
+    """Refuse configured paths that leave the configuration's folder (hostile repositories)."""
+    root = config.root.resolve()
+    raw = {**config.flags, **config.sections}
+    problems: list[str] = []
+    for path, value in _path_values(schema(), raw, ()):
+        reason = outside_reason(root, value)
+        if reason:
+            problems.append(
+                f"{config.where(path)}: {value!r} {reason}; paths are relative to the configuration's "
+                "folder and stay inside it (--allow-outside-paths permits this)"
+            )
+    if problems:
+        raise ConfigError(problems)
+
+
+def outside_reason(root: Path, value: str) -> str | None:
+    """Why ``value`` (relative to ``root``) is not inside ``root``, or None when it is."""
+    if value == "-":
+        return None
+    candidate = Path(value)
+    if candidate.is_absolute() or value.startswith("~"):
+        return "is an absolute path"
+    if ".." in candidate.parts and not (root / candidate).resolve().is_relative_to(root):
+        return "leaves the repository through '..'"
+    if not (root / candidate).resolve().is_relative_to(root):
+        return "leaves the repository through a symlink"
+    return None
+
+
+def _anchor_flag_paths(config: Config) -> None:
+    """Flag paths are relative to the file; the commands resolve them against the working directory."""
+    if config.path is None or config.root.resolve() == Path.cwd().resolve():
+        return
+    props = schema()["properties"]
+    for key, value in list(config.flags.items()):
+        if not (props.get(key) or {}).get("x-path"):
+            continue
+        if isinstance(value, str) and value != "-":
+            config.flags[key] = os.path.join(config.root, value)
+        elif isinstance(value, list):
+            config.flags[key] = [os.path.join(config.root, str(v)) for v in value]
+
+
+# ---- reading -------------------------------------------------------------------------------
+
+
+def _normalise_top_level(
+    raw: dict[Any, Any], lines: dict[KeyPath, int]
+) -> tuple[dict[str, Any], dict[KeyPath, int]]:
+    """Top-level keys may be spelt like flags (``fail-on-warn``) or with underscores."""
+    out: dict[str, Any] = {}
+    new_lines: dict[KeyPath, int] = {}
+    renamed: dict[Any, str] = {key: str(key).replace("-", "_") for key in raw}
+    for key, value in raw.items():
+        out[renamed[key]] = value
+    for path, line in lines.items():
+        if path and path[0] in renamed:
+            new_lines[(renamed[path[0]], *path[1:])] = line
+        else:
+            new_lines[path] = line
+    return out, new_lines
+
+
+def _read(path: Path) -> tuple[Any, dict[KeyPath, int]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SentinelError(f"cannot read config: {exc}", file=str(path)) from exc
     if path.suffix == ".toml":
         try:
-            return tomllib.loads(text)
+            return tomllib.loads(text), {}
         except tomllib.TOMLDecodeError as exc:
             raise SentinelError(f"invalid TOML: {exc}", file=str(path)) from exc
     try:
-        return yaml.safe_load(text)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is None:
+            return None, {}
+        lines: dict[KeyPath, int] = {}
+        _count_nodes(node, {}, str(path))
+        _collect_lines(node, (), lines, set())
+        return yaml.safe_load(text), lines
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         raise SentinelError(
             f"invalid YAML: {getattr(exc, 'problem', exc)}", file=str(path), line=line
         ) from exc
+
+
+def _count_nodes(node: yaml.Node, memo: dict[int, int], file: str) -> int:
+    """Nodes after alias expansion, counted without expanding (memoised per node)."""
+    if id(node) in memo:
+        return memo[id(node)]
+    memo[id(node)] = 1
+    total = 1
+    if isinstance(node, yaml.MappingNode):
+        total += sum(_count_nodes(k, memo, file) + _count_nodes(v, memo, file) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        total += sum(_count_nodes(item, memo, file) for item in node.value)
+    if total > MAX_NODES:
+        raise SentinelError(f"config expands to more than {MAX_NODES} values (YAML aliases)", file=file)
+    memo[id(node)] = total
+    return total
+
+
+def _collect_lines(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], seen: set[int]) -> None:
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.start_mark)
+            child = (*path, key)
+            lines.setdefault(child, key_node.start_mark.line + 1)
+            _collect_lines(value_node, child, lines, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            child = (*path, index)
+            lines.setdefault(child, item.start_mark.line + 1)
+            _collect_lines(item, child, lines, seen)

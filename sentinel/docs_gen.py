@@ -30,10 +30,12 @@ OPA_KEYS = frozenset({
     "entrypoint", "custom",
 })
 # Custom keys the renderer lays out itself; any other custom key is listed as it is.
-KNOWN_CUSTOM = ("id", "severity", "input", "data", "fix")
+KNOWN_CUSTOM = ("id", "severity", "input", "data", "requires", "fix")
 
 _PACKAGE = re.compile(r"^package\s+([A-Za-z_][\w.]*)")
 _RULE = re.compile(r"^(?:default\s+)?([A-Za-z_]\w*)")
+_TEST_PACKAGE = re.compile(r"^package\s+[\w.]*_test\s*$", re.MULTILINE)
+_CONFTEST_RULE = re.compile(r"^(?:deny|violation|warn)(?:_\w+)?\b", re.MULTILINE)
 _FAILURE = re.compile(r"^(deny|violation)(_[a-zA-Z0-9]+)*$")
 _WARNING = re.compile(r"^warn(_[a-zA-Z0-9]+)*$")
 
@@ -167,9 +169,15 @@ def parse_annotations(source: PolicySource) -> list[Annotation]:
 
 
 def collect(policy_paths: Sequence[str]) -> list[Annotation]:
-    """Annotations of every policy under ``policy_paths`` (test files excluded)."""
+    """Annotations of every policy under ``policy_paths`` (test files excluded).
+
+    A test file is one whose package ends in ``_test`` and that defines no deny/warn/violation
+    rule: the file name decides nothing (``cross_layer_without_integration_test.rego`` is a rule).
+    """
     annotations: list[Annotation] = []
     for source in find_policies(list(policy_paths)):
+        if _TEST_PACKAGE.search(source.text) and not _CONFTEST_RULE.search(source.text):
+            continue
         annotations.extend(parse_annotations(source))
     return annotations
 
@@ -265,6 +273,8 @@ def render(annotations: Sequence[Annotation], title: str = "Policies", root: Pat
                 facts.append(f"- Input: {_code_list(custom['input'])}")
             if custom.get("data"):
                 facts.append(f"- Data: {_code_list(custom['data'])}")
+            if custom.get("requires"):
+                facts.append(f"- Inert until set: {_code_list(custom['requires'])}")
             if custom.get("fix"):
                 facts.append(f"- Fix: {_cell(str(custom['fix']))}")
             for key in sorted(k for k in custom if k not in KNOWN_CUSTOM):

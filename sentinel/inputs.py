@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-import os
-import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sentinel.safe_write import Place, owned_dir
+
 DEFAULT_OUT = ".sentinel/inputs"
+
+
+@dataclass(frozen=True)
+class WrittenDocument:
+    path: Path
+    sha256: str
 
 
 def dumps(document: dict[str, Any]) -> str:
@@ -16,15 +24,29 @@ def dumps(document: dict[str, Any]) -> str:
     return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
-def write_documents(out_dir: Path, documents: dict[str, dict[str, Any]]) -> dict[str, Path]:
-    """Write each document atomically (temp file + rename), so a crash never leaves half a file."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written: dict[str, Path] = {}
-    for kind, document in sorted(documents.items()):
-        target = out_dir / f"{kind}.json"
-        fd, tmp = tempfile.mkstemp(prefix=f".{kind}.", suffix=".json", dir=out_dir)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(dumps(document))
-        os.replace(tmp, target)
-        written[kind] = target
+def is_input_document(name: str, data: bytes) -> bool:
+    """An input document an earlier Sentinel wrote (before folders carried the ownership marker)."""
+    if not name.endswith(".json"):
+        return False
+    try:
+        raw = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return False
+    return isinstance(raw, dict) and raw.get("kind") == name[: -len(".json")] and "schema_version" in raw
+
+
+def write_documents(
+    out_dir: Path, documents: dict[str, dict[str, Any]], place: Place | None = None
+) -> dict[str, WrittenDocument]:
+    """Write each document atomically into a folder Sentinel owns (see sentinel.safe_write).
+
+    ``place`` defaults to the working directory, confined: pass ``confine=False`` only for a
+    folder the user named on the command line or in the environment.
+    """
+    written: dict[str, WrittenDocument] = {}
+    with owned_dir(out_dir, place or Place(Path.cwd()), is_input_document) as folder:
+        for kind, document in sorted(documents.items()):
+            data = dumps(document).encode("utf-8")
+            path = folder.write(f"{kind}.json", data)
+            written[kind] = WrittenDocument(path, "sha256:" + hashlib.sha256(data).hexdigest())
     return written

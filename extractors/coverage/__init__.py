@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import json
 import os.path
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from extractors import changes, gitrepo
-from extractors.base import ExtractContext, document, problem
+from extractors.base import ExtractContext, PerFile, deepest_line, document, problem
 from extractors.coverage import cobertura, coverage_py, lcov
 from extractors.coverage.diff import changed_coverage
 from extractors.coverage.model import FileLines, ParsedReport, percent
@@ -36,6 +37,9 @@ KIND = "coverage"
 DEFAULT_REPORTS = ("coverage.json", "coverage.xml", "lcov.info", "coverage/lcov.info")
 DEFAULT_MAX_REPORT_BYTES = 200_000_000
 FORMATS = {".json": "coverage.py", ".xml": "cobertura", ".info": "lcov", ".lcov": "lcov"}
+# Problem codes the coverage schema knows; what else goes wrong with a report is malformed_report.
+_PROBLEM_CODES = frozenset({"malformed_report", "missing_report", "too_large", "unreadable", "outside_root",
+                            "bad_baseline", "timeout"})
 
 
 def extract(ctx: ExtractContext) -> dict[str, Any]:
@@ -47,31 +51,16 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
     merged: dict[str, FileLines] = {}
     sources: dict[str, set[str]] = {}
     report_rows = []
+    load = PerFile(partial(_load_report, ctx.root, max_bytes, explicit), str, _report_failed,
+                   ctx.file_timeout_ms)
     for rel in reports:
-        parsed, fmt, read_problem = _read_report(ctx.root, rel, max_bytes, explicit)
-        if read_problem is not None:
-            problems.append(read_problem)
-        if parsed is None:
-            continue
-        problems += parsed.problems
-        outside: list[str] = []
-        for raw_path, lines in parsed.files.items():
-            path = _repo_path(ctx.root, raw_path, rel, parsed.sources)
-            if path is None:
-                outside.append(raw_path)
-                continue
+        row, found, more = load(rel)
+        problems += more
+        for path, lines in found.items():
             merged.setdefault(path, FileLines()).merge(lines)
             sources.setdefault(path, set()).add(rel)
-        if outside:
-            problems.append(
-                problem(
-                    rel,
-                    f"{len(outside)} file(s) outside the repository skipped, e.g. {min(outside)}",
-                    line=1,
-                    code="outside_root",
-                )
-            )
-        report_rows.append({"file": rel, "line": 1, "format": fmt, "files": len(parsed.files) - len(outside)})
+        if row is not None:
+            report_rows.append(row)
 
     files = [_file_row(path, lines, sorted(sources[path])) for path, lines in sorted(merged.items())]
     totals = _totals(files)
@@ -97,6 +86,45 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
         baseline=baseline,
         problems=problems,
     )
+
+
+_Loaded = tuple[dict[str, Any] | None, dict[str, FileLines], list[dict[str, Any]]]
+
+
+def _load_report(root: Path, max_bytes: int, explicit: bool, rel: str) -> _Loaded:
+    """One report: its row, its lines by repo-relative path, and its problems."""
+    problems: list[dict[str, Any]] = []
+    parsed, fmt, read_problem = _read_report(root, rel, max_bytes, explicit)
+    if read_problem is not None:
+        problems.append(read_problem)
+    if parsed is None:
+        return None, {}, problems
+    problems += parsed.problems
+    found: dict[str, FileLines] = {}
+    outside: list[str] = []
+    for raw_path, lines in parsed.files.items():
+        path = _repo_path(root, raw_path, rel, parsed.sources)
+        if path is None:
+            outside.append(raw_path)
+            continue
+        found.setdefault(path, FileLines()).merge(lines)
+    if outside:
+        problems.append(
+            problem(
+                rel,
+                f"{len(outside)} file(s) outside the repository skipped, e.g. {min(outside)[:200]}",
+                line=1,
+                code="outside_root",
+            )
+        )
+    row = {"file": rel, "line": 1, "format": fmt, "files": len(parsed.files) - len(outside)}
+    return row, found, problems
+
+
+def _report_failed(rel: str, prob: dict[str, Any]) -> _Loaded:
+    if prob["code"] not in _PROBLEM_CODES:
+        prob = {**prob, "code": "malformed_report"}
+    return None, {}, [prob]
 
 
 def _report_paths(ctx: ExtractContext) -> tuple[list[str], bool]:
@@ -176,10 +204,18 @@ def _repo_path(root: Path, raw: str, report: str, sources: list[str]) -> str | N
             rel = Path(_normpath(cand)).relative_to(root_abs).as_posix()
         except ValueError:
             continue
-        if (root_abs / rel).is_file():
+        if _is_file(root_abs / rel):
             return rel
         inside.append(rel)
     return inside[0] if inside else None
+
+
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, false for a path the system refuses (a component over 255 bytes)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def _normpath(path: Path) -> str:
@@ -229,6 +265,9 @@ def _baseline(
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         return None, problem(rel, f"invalid JSON: {exc.msg}", line=exc.lineno, code="bad_baseline")
+    except RecursionError:
+        line = deepest_line(text)
+        return None, problem(rel, "JSON nested too deeply to read", line=line, code="bad_baseline")
     value = data.get("total_percent") if isinstance(data, dict) else None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None, problem(rel, 'baseline needs a number "total_percent"', line=1, code="bad_baseline")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from extractors.base import problem
+from extractors.base import deepest_line, problem
 from extractors.coverage.model import FileLines, ParsedReport
 
 
@@ -20,6 +20,12 @@ def parse(text: str, report: str) -> ParsedReport:
     except json.JSONDecodeError as exc:
         out.problems.append(
             problem(report, f"invalid JSON: {exc.msg}", line=exc.lineno, code="malformed_report")
+        )
+        return out
+    except RecursionError:
+        line = deepest_line(text)
+        out.problems.append(
+            problem(report, "JSON nested too deeply to read", line=line, code="malformed_report")
         )
         return out
     files = data.get("files") if isinstance(data, dict) else None

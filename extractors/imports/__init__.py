@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from extractors import treesitter
-from extractors.base import ExtractContext, document, problem, read_source
+from extractors.base import ExtractContext, PerFile, document, problem, read_source
 from extractors.files import language_of
 from extractors.imports import elixir, go, javascript, python, rust
 from extractors.imports.common import file_entry, http_patterns, pattern_roots
@@ -66,6 +66,14 @@ def _scan_worker(job: _Job) -> _Scanned:
     return entry, problems, found.defines
 
 
+def _job_file(job: _Job) -> str:
+    return job[1]
+
+
+def _scan_failed(job: _Job, prob: dict[str, Any]) -> _Scanned:
+    return None, [prob], []
+
+
 def _group(files: Sequence[str]) -> dict[str, list[str]]:
     groups: dict[str, list[str]] = {}
     for rel in files:
@@ -92,19 +100,20 @@ def _scanning(ctx: ExtractContext, jobs: list[_Job]) -> Iterator[Callable[[], li
     first, so that no worker is left with all of them; many files go in chunks, as
     ``parallel_map`` sends them. Anything else is scanned in this process on collection.
     """
+    scan = PerFile(_scan_worker, _job_file, _scan_failed, ctx.file_timeout_ms)
     workers = min(ctx.jobs or os.cpu_count() or 1, len(jobs))
     sizes = [_size(ctx, job[1]) for job in jobs] if workers > 1 and len(jobs) < _POOL_FILES else []
     if workers <= 1 or (len(jobs) < _POOL_FILES and sum(sizes) < _POOL_BYTES):
-        yield lambda: [_scan_worker(job) for job in jobs]
+        yield lambda: [scan(job) for job in jobs]
         return
     pool = ProcessPoolExecutor(max_workers=workers)
     try:
         if sizes:
             largest_first = sorted(range(len(jobs)), key=lambda i: -sizes[i])
-            futures = [pool.submit(_scan_worker, jobs[i]) for i in largest_first]
+            futures = [pool.submit(scan, jobs[i]) for i in largest_first]
             yield lambda: [future.result() for future in futures]
         else:
-            results = pool.map(_scan_worker, jobs, chunksize=max(16, len(jobs) // (workers * 4)))
+            results = pool.map(scan, jobs, chunksize=max(16, len(jobs) // (workers * 4)))
             yield lambda: list(results)
     finally:
         pool.shutdown(cancel_futures=True)  # after an error in between, do not wait for the rest

@@ -16,7 +16,7 @@ from typing import Any
 
 import tree_sitter as ts
 
-from extractors.base import ExtractContext, problem, read_source
+from extractors.base import ExtractContext, deepest_line, problem, read_source
 from extractors.imports.common import call_item, import_item, match_pattern
 from extractors.imports.tsquery import Scan, captures, compact, line, matches, text
 
@@ -56,6 +56,10 @@ def packages(ctx: ExtractContext, files: Sequence[str]) -> tuple[frozenset[str],
             manifest = json.loads(raw)
         except json.JSONDecodeError as exc:
             problems.append(problem(rel, f"invalid package.json: {exc.msg}", line=exc.lineno, code="syntax"))
+            continue
+        except RecursionError:
+            problems.append(problem(rel, "package.json is nested too deeply to read", line=deepest_line(raw),
+                                    code="too_deep"))
             continue
         if isinstance(manifest, dict) and isinstance(manifest.get("name"), str):
             names.add(manifest["name"])

@@ -17,6 +17,8 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
+from extractors.pyast import parse as parse_python
+
 # Comments and string literals (triple-quoted first), to tell code from text.
 _STRING_OR_COMMENT = re.compile(
     r"#[^\n]*"
@@ -94,7 +96,7 @@ class Source:
         """The statements of lines ``first..last`` and the line offset to add to their lines."""
         segment = "".join(self.lines[first: last + 1])
         try:
-            tree = ast.parse("if 1:\n" + segment if width else segment)
+            tree = parse_python("if 1:\n" + segment if width else segment, "<block>")
         except (SyntaxError, ValueError) as exc:
             raise BlockError(str(exc)) from exc
         if not width:

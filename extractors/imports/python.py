@@ -18,18 +18,22 @@ from __future__ import annotations
 import ast
 import importlib
 import importlib.util
+import multiprocessing
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from operator import attrgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from extractors.base import ExtractContext, parallel_map, problem, read_source
+from extractors.base import ExtractContext, PerFile, parallel_map, problem, read_source
 from extractors.imports.common import call_item, file_entry, import_item, match_pattern, string_list
 from extractors.imports.pyblocks import MAY_HAVE_ASYNC_DEF, BlockError, Source
+from extractors.pyast import parse as parse_python
 from sentinel.errors import UsageError
 
 STDLIB = frozenset(sys.stdlib_module_names)
@@ -238,7 +242,7 @@ def statements_from_lines(rel: str, text: Callable[[], str], found: Iterable[tup
         if parsed is None:
             if by_line is None:
                 by_line = {}
-                for stmt in statements_from_ast(ast.parse(text(), filename=rel)):
+                for stmt in statements_from_ast(parse_python(text(), rel)):
                     by_line.setdefault(stmt.line, []).append(stmt)
             parsed = by_line.get(line, [])
         out.extend(parsed)
@@ -503,7 +507,7 @@ def scan_source(rel: str, text: str, info: ModuleInfo, patterns: Sequence[str],
                 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The file record for one Python source, from its whole ``ast`` (the ast engine)."""
     try:
-        tree = ast.parse(text, filename=rel)
+        tree = parse_python(text, rel)
     except (SyntaxError, ValueError) as exc:
         items, _, more = resolve_statements(rel, info, statements_best_effort(text))
         problems = [_syntax_problem(rel, exc, "; imports read line by line"), *more]
@@ -614,7 +618,7 @@ def scan_grimp_file(ctx: ExtractContext, rel: str, info: ModuleInfo, patterns: S
             calls = _block_calls(source(), reaching)
     except BlockError:
         try:
-            tree = ast.parse(source(), filename=rel)
+            tree = parse_python(source(), rel)
         except (SyntaxError, ValueError) as exc:
             problems.append(_syntax_problem(rel, exc))
             return file_entry(rel, "python", info.name, items, []), problems
@@ -624,13 +628,24 @@ def scan_grimp_file(ctx: ExtractContext, rel: str, info: ModuleInfo, patterns: S
                       _async_records(rel, functions, bindings)), problems
 
 
-def _ast_worker(args: tuple[str, str, str | None, bool, int, tuple[str, ...]],
-                ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+_AstJob = tuple[str, str, str | None, bool, int, tuple[str, ...]]
+_Scanned = tuple[dict[str, Any] | None, list[dict[str, Any]]]
+
+
+def _ast_worker(args: _AstJob) -> _Scanned:
     root, rel, name, is_package, max_bytes, patterns = args
     text, prob = read_source(ExtractContext(root=Path(root), files=(), max_file_bytes=max_bytes), rel)
     if text is None:
         return None, [prob] if prob else []
     return scan_source(rel, text, ModuleInfo(name, is_package), patterns)
+
+
+def _ast_job_file(args: _AstJob) -> str:
+    return args[1]
+
+
+def _scan_failed(job: object, prob: dict[str, Any]) -> _Scanned:
+    return None, [prob]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -677,6 +692,38 @@ def _build_graph(*names: str) -> Any | None:
         raise
     except BaseException:
         return None
+
+
+def isolated_grimp_import_lines(root: Path, packages: Mapping[str, str], wanted: Mapping[str, str],
+                                ) -> dict[str, list[tuple[int, str]]]:
+    """:func:`grimp_import_lines` in a child process, so that grimp crashing cannot end the run.
+
+    grimp's Rust scanner overflows its stack (SIGSEGV, the whole process gone) on a statement
+    nested some 50,000 deep, such as ``x = 1+1+...`` over hundreds of kilobytes. When the child
+    dies, each package is tried in a child of its own; a package that kills one goes to the
+    ast engine, which reports the file that cannot be parsed.
+    """
+    if not packages:
+        return {}
+    if multiprocessing.current_process().daemon:  # a pool worker may not start processes
+        return grimp_import_lines(root, packages, wanted)
+    attempts = [dict(packages)]
+    out: dict[str, list[tuple[int, str]]] = {}
+    while attempts:
+        subset = attempts.pop(0)
+        try:
+            with ProcessPoolExecutor(max_workers=1) as pool:
+                out.update(pool.submit(grimp_import_lines, root, subset, dict(wanted)).result())
+        except BrokenProcessPool:
+            if len(subset) > 1:
+                attempts.extend({name: prefix} for name, prefix in sorted(subset.items()))
+    return out
+
+
+def _grimp_file(ctx: ExtractContext, info: ModuleInfo, patterns: Sequence[str],
+                lines: Iterable[tuple[int, str]], pre: Prescan, rel: str) -> _Scanned:
+    parse_async_blocks([pre])
+    return scan_grimp_file(ctx, rel, info, patterns, lines, pre)
 
 
 def grimp_import_lines(root: Path, packages: Mapping[str, str], wanted: Iterable[str],
@@ -751,18 +798,21 @@ def extract_python(ctx: ExtractContext, files: Sequence[str], patterns: Sequence
         if module_files:
             pre = check_sources(ctx, {rel: _depth(m, infos[rel]) for m, rel in sorted(module_files.items())})
             safe = _grimp_safe(packages, module_files, pre)
-            found = grimp_import_lines(ctx.root, safe, module_files)
-            parse_async_blocks(pre[module_files[module]] for module in found)
+            found = isolated_grimp_import_lines(ctx.root, safe, module_files)
             for module, lines in sorted(found.items()):
                 rel = module_files[module]
                 done.add(rel)
-                entry, more = scan_grimp_file(ctx, rel, infos[rel], patterns, lines, pre[rel])
-                entries.append(entry)
+                guarded = PerFile(partial(_grimp_file, ctx, infos[rel], patterns, lines, pre[rel]),
+                                  str, _scan_failed, ctx.file_timeout_ms)
+                entry_or_none, more = guarded(rel)
+                if entry_or_none is not None:
+                    entries.append(entry_or_none)
                 problems.extend(more)
 
     rest = [(str(ctx.root), rel, infos[rel].name, infos[rel].is_package, ctx.max_file_bytes, patterns)
             for rel in files if rel not in done]
-    for entry_or_none, more in parallel_map(_ast_worker, rest, jobs=ctx.jobs):
+    scan = PerFile(_ast_worker, _ast_job_file, _scan_failed, ctx.file_timeout_ms)
+    for entry_or_none, more in parallel_map(scan, rest, jobs=ctx.jobs):
         if entry_or_none is not None:
             entries.append(entry_or_none)
         problems.extend(more)

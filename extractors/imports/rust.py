@@ -13,7 +13,7 @@ from typing import Any
 
 import tree_sitter as ts
 
-from extractors.base import ExtractContext, problem, read_source
+from extractors.base import ExtractContext, deepest_line, problem, read_source
 from extractors.imports.common import call_item, import_item, match_pattern
 from extractors.imports.tsquery import Scan, captures, compact, line, text
 
@@ -44,6 +44,10 @@ def crates(ctx: ExtractContext, files: Sequence[str]) -> tuple[dict[str, str], l
         except tomllib.TOMLDecodeError as exc:
             problems.append(problem(rel, f"invalid Cargo.toml: {exc}", line=getattr(exc, "lineno", None),
                                     code="syntax"))
+            continue
+        except RecursionError:
+            problems.append(problem(rel, "Cargo.toml is nested too deeply to read", line=deepest_line(raw),
+                                    code="too_deep"))
             continue
         lib = manifest.get("lib")
         package = manifest.get("package")

@@ -9,6 +9,7 @@ from typing import Any
 import tree_sitter as ts
 
 from extractors import treesitter
+from extractors.base import check_budget
 
 
 @cache
@@ -19,12 +20,14 @@ def query(grammar: str, source: str) -> ts.Query:
 
 def captures(grammar: str, source: str, node: ts.Node) -> dict[str, list[ts.Node]]:
     """Captured nodes by capture name, each list in document order."""
+    check_budget()
     found = ts.QueryCursor(query(grammar, source)).captures(node)
     return {name: sorted(nodes, key=lambda n: n.start_byte) for name, nodes in found.items()}
 
 
 def matches(grammar: str, source: str, node: ts.Node) -> list[dict[str, ts.Node]]:
     """Each match of the query as capture name -> node (first node of each capture)."""
+    check_budget()
     out = []
     for _, found in ts.QueryCursor(query(grammar, source)).matches(node):
         out.append({name: nodes[0] if isinstance(nodes, list) else nodes for name, nodes in found.items()})

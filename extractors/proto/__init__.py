@@ -27,6 +27,7 @@ from extractors import gitrepo
 from extractors.base import ExtractContext, document, problem
 from extractors.proto.breaking import Report, compare
 from extractors.proto.descriptors import CompileResult, Converter, compile_files, proto_name
+from extractors.selection import printable_name, unsafe_name
 from sentinel.errors import UsageError
 
 KIND = "proto"
@@ -39,7 +40,10 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
 
     existing_includes = []
     for inc in include_paths:
-        if (ctx.root / inc).is_dir():
+        if unsafe_name(inc):
+            problems.append(problem(printable_name(inc), "include path holds control characters; skipped",
+                                    code="bad_option"))
+        elif (ctx.root / inc).is_dir():
             existing_includes.append(inc)
         else:
             problems.append(problem(inc, "include path is not a folder of the repository", code="bad_option"))
@@ -120,6 +124,12 @@ def _compile_base(ctx: ExtractContext, sha: str, includes: Sequence[str], select
                   ignore: pathspec.PathSpec) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
     """Compile the base revision's versions of the compared files, written to a temp folder."""
     blobs = gitrepo.blobs_at(ctx.root, sha, (".proto",))
+    problems: list[dict[str, Any]] = []
+    for rel in [r for r in blobs if not _safe_relpath(r)]:
+        del blobs[rel]
+        if not ignore.match_file(rel):
+            problems.append(problem(printable_name(rel), f"at base {sha[:12]}: unsafe file name (control "
+                                    "characters or not a plain relative path); skipped", code="unsafe_name"))
     names: dict[str, str] = {}
     for rel in blobs:
         if ignore.match_file(rel):
@@ -130,7 +140,7 @@ def _compile_base(ctx: ExtractContext, sha: str, includes: Sequence[str], select
         if name is not None:
             names[name] = rel
     if not names:
-        return {}, []
+        return {}, problems
     with tempfile.TemporaryDirectory(prefix="sentinel-proto-base-") as tmp:
         tmp_root = Path(tmp)
         for rel, data in blobs.items():
@@ -141,5 +151,14 @@ def _compile_base(ctx: ExtractContext, sha: str, includes: Sequence[str], select
             (tmp_root / inc).mkdir(parents=True, exist_ok=True)
         result = compile_files(tmp_root, list(names), includes)
         prefix = f"at base {sha[:12]}: "
-        problems = _compile_problems(tmp_root, result, names, includes, "base_compile_error", prefix)
+        problems += _compile_problems(tmp_root, result, names, includes, "base_compile_error", prefix)
     return _records(result, names), problems
+
+
+def _safe_relpath(rel: str) -> bool:
+    """A path from a git tree that is safe to write under a temporary folder.
+
+    git refuses such trees on checkout, but a crafted base commit can still hold them.
+    """
+    parts = rel.split("/")
+    return not unsafe_name(rel) and all(p not in ("", ".", "..") for p in parts)

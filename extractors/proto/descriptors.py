@@ -3,12 +3,20 @@
 protoc runs in a child Python process (``python -c`` calling ``grpc_tools.protoc.main``): protoc
 writes its diagnostics straight to file descriptor 2, so capturing them in-process would mean
 redirecting the process-wide stderr, which is unsafe with threads, pytest capture or a caller that
-logs at the same time. A child costs ~40 ms and keeps a protoc crash out of our process.
+logs at the same time. A child costs ~40 ms and keeps a protoc crash out of our process. It runs
+with ``-P`` in an empty temporary folder: ``python -c`` would otherwise put the current folder
+(often the repository) first on ``sys.path``, and a committed ``grpc_tools/`` would be imported.
 
 All selected files are compiled in one protoc run. When it fails, the files its errors name are
 recorded as problems and the rest are compiled again (protoc stops at the first broken file and
 files importing a broken file fail too), until a run succeeds; a run whose errors name no input
 file falls back to one run per file.
+
+File names are repository-controlled, and protoc reads every line of its argument file that begins
+with ``-`` as an option (a committed ``--plugin=protoc-gen-x=x.proto`` next to ``--x_out=..proto``
+would make protoc run a committed program). So inputs are passed as absolute disk paths
+(``/<include>/<name>``, which protoc maps back to the import path through ``-I``), and no name or
+argument holding a line break is ever written to the argument file.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ PROTOC_TIMEOUT_S = 300
 _RUN_PROTOC = "import sys\nfrom grpc_tools import protoc\nsys.exit(protoc.main(sys.argv))\n"
 _ERROR_RE = re.compile(r"^(?P<file>[^:\n]+?):(?P<line>\d+):(?P<col>\d+): (?P<msg>.*)$")
 _FILE_ERROR_RE = re.compile(r"^(?P<file>[^:\n]+?\.proto): (?P<msg>.*)$")
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
 
 _F = pb.FileDescriptorProto
 _M = pb.DescriptorProto
@@ -76,27 +85,53 @@ def _norm_include(inc: str) -> str:
 def compile_files(root: Path, names: Sequence[str], include_paths: Sequence[str]) -> CompileResult:
     """Compile ``names`` (import paths under ``root``/``include_paths``) in as few protoc runs as we can."""
     result = CompileResult()
-    pending = sorted(set(names))
     includes = [str((root / _norm_include(inc)).resolve()) for inc in include_paths]
+    disk: dict[str, str] = {}
+    for name in sorted(set(names)):
+        found = _disk_path(includes, name)
+        if found is None:
+            result.errors[name] = [CompileError(name, None, _unusable(name))]
+        else:
+            disk[name] = found
+    pending = list(disk)
     while pending:
-        ok, files, stderr = _run_protoc(includes, pending)
+        ok, files, stderr = _run_protoc(includes, [disk[n] for n in pending])
         if ok:
             result.files = files
             return result
         errors = _as_names(parse_errors(stderr), includes)
         named = {e.name for e in errors} & set(pending)
         if not named:
-            return _per_file(includes, pending, result)
+            return _per_file(includes, pending, disk, result)
         for name in named:
             result.errors[name] = [e for e in errors if e.name == name]
         pending = [n for n in pending if n not in named]
     return result
 
 
-def _per_file(includes: list[str], pending: list[str], result: CompileResult) -> CompileResult:
+def _disk_path(includes: list[str], name: str) -> str | None:
+    """The absolute path protoc would read for import path ``name`` (first include holding it)."""
+    if _CONTROL_RE.search(name) or name.startswith("/"):
+        return None
+    for inc in includes:
+        candidate = os.path.join(inc, name)
+        if os.path.isfile(candidate):
+            return candidate
+    return None
+
+
+def _unusable(name: str) -> str:
+    if _CONTROL_RE.search(name):
+        return "file name holds control characters; not compiled"
+    return "File not found."
+
+
+def _per_file(
+    includes: list[str], pending: list[str], disk: dict[str, str], result: CompileResult
+) -> CompileResult:
     good: list[str] = []
     for name in pending:
-        ok, _, stderr = _run_protoc(includes, [name])
+        ok, _, stderr = _run_protoc(includes, [disk[name]])
         if ok:
             good.append(name)
             continue
@@ -104,7 +139,7 @@ def _per_file(includes: list[str], pending: list[str], result: CompileResult) ->
         own = [e for e in errors if e.name == name] or [CompileError(name, None, errors[0].message)]
         result.errors[name] = own
     if good:
-        ok, files, stderr = _run_protoc(includes, good)
+        ok, files, stderr = _run_protoc(includes, [disk[n] for n in good])
         if ok:
             result.files = files
         else:
@@ -131,18 +166,23 @@ def _first_line(text: str) -> str:
     return "protoc failed without a message"
 
 
-def _run_protoc(includes: list[str], names: list[str]) -> tuple[bool, list[pb.FileDescriptorProto], str]:
+def _run_protoc(includes: list[str], paths: list[str]) -> tuple[bool, list[pb.FileDescriptorProto], str]:
+    """One protoc run over ``paths``: absolute disk paths under ``includes``."""
     with tempfile.TemporaryDirectory(prefix="sentinel-protoc-") as tmp:
         out = Path(tmp) / "set.pb"
         args = [f"-I{inc}" for inc in includes] + [f"-I{WKT_INCLUDE}"]
         args += [f"--descriptor_set_out={out}", "--include_imports", "--include_source_info"]
+        bad = [a for a in args if _CONTROL_RE.search(a)] + [p for p in paths if not _safe_input(p)]
+        if bad:
+            return False, [], f"refusing a protoc argument that could be read as an option: {bad[0]!r}"
         # An argument file keeps thousands of paths clear of the OS command-line limit.
         argfile = Path(tmp) / "args.txt"
-        argfile.write_text("\n".join(args + list(names)) + "\n", encoding="utf-8")
+        argfile.write_text("\n".join(args + paths) + "\n", encoding="utf-8")
         env = dict(os.environ, GRPC_PYTHON_DISABLE_DYNAMIC_STUBS="1")
         try:
             proc = subprocess.run(
-                [sys.executable, "-c", _RUN_PROTOC, f"@{argfile}"],
+                [sys.executable, "-P", "-c", _RUN_PROTOC, f"@{argfile}"],
+                cwd=tmp,
                 capture_output=True,
                 text=True,
                 errors="replace",
@@ -157,6 +197,10 @@ def _run_protoc(includes: list[str], names: list[str]) -> tuple[bool, list[pb.Fi
         fds = pb.FileDescriptorSet()
         fds.ParseFromString(out.read_bytes())
         return True, list(fds.file), proc.stderr
+
+
+def _safe_input(path: str) -> bool:
+    return os.path.isabs(path) and not path.startswith(("-", "@")) and not _CONTROL_RE.search(path)
 
 
 def parse_errors(stderr: str) -> list[CompileError]:

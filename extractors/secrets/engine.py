@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import configparser
 import io
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, cast
 
 from detect_secrets.core import scan as ds_scan
@@ -31,8 +31,9 @@ from detect_secrets.transformers import get_transformed_file
 from detect_secrets.types import NamedIO
 from detect_secrets.util.code_snippet import get_code_snippet
 
-from extractors.base import ExtractContext, problem, read_source
+from extractors.base import problem
 from extractors.secrets import prefilter
+from extractors.secrets.mask import excerpt
 
 # Importing detect-secrets replaces configparser.ParsingError process-wide with a subclass that
 # drops the line numbers of INI errors (a speed-up for its own scans). Restore the standard class,
@@ -45,6 +46,10 @@ VERIFICATION_FILTER = "detect_secrets.filters.common.is_ignored_due_to_verificat
 # We hand the scanner files we have already read; detect-secrets' existence check would resolve
 # repository-relative names against the working directory.
 INVALID_FILE_FILTER = "detect_secrets.filters.common.is_invalid_file"
+# Files over the size limit are scanned in pieces of the limit's size, but never smaller than this.
+MIN_BLOCK = 1 << 16
+# Bytes of a cut line that the next piece repeats (longer than any token a detector matches).
+OVERLAP = 4096
 
 
 @dataclass(frozen=True)
@@ -111,14 +116,14 @@ class Gates:
         return gates
 
 
-def _scan_lines(filename: str, lines: list[str], gates: Gates) -> list[PotentialSecret]:
+def _scan_lines(filename: str, lines: list[str], gates: Gates, first_line: int = 1) -> list[PotentialSecret]:
     index = prefilter.LineIndex(lines)
     out: list[PotentialSecret] = []
     plugins = get_plugins()
     for i in prefilter.candidate_lines(index, gates.for_file(filename)):
-        number = i + 1
+        number = first_line + i
         line = index.lines[i]
-        snippet = get_code_snippet(lines=lines, line_number=number)
+        snippet = get_code_snippet(lines=lines, line_number=i + 1)
         if ds_scan._is_filtered_out(
             required_filter_parameters=["line"], filename=filename, line=line, context=snippet
         ):
@@ -165,9 +170,68 @@ def _configure() -> None:
     get_filters.cache_clear()
 
 
+def decode(data: bytes) -> str:
+    """Bytes as text for the detectors: invalid UTF-8 becomes U+FFFD, NUL bytes stay.
+
+    A stray byte or a NUL is no reason to skip a file: the detectors' patterns are ASCII, so a key
+    next to a bad byte is still found (detect-secrets itself skips such files).
+    """
+    return data.decode("utf-8", errors="replace")
+
+
+def _normalised(data: bytes) -> str:
+    return decode(data).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def segments(path: str, block: int) -> Iterator[tuple[int, str]]:
+    """A file over the size limit as (first line number, text) pieces of about ``block`` bytes.
+
+    Pieces end at a line break. A line longer than a block is cut, and the next piece repeats the
+    cut line's last ``OVERLAP`` bytes, so a secret across the cut is still seen whole (findings
+    are deduplicated per file). Memory stays at a few blocks whatever the file's size.
+    """
+    first = 1
+    carry = b""
+    with open(path, "rb") as handle:
+        while True:
+            chunk = handle.read(block)
+            buf = carry + chunk
+            if not chunk:
+                if buf:
+                    yield first, _normalised(buf)
+                return
+            cut = buf.rfind(b"\n") + 1
+            if cut == 0 and len(buf) < block:
+                carry = buf
+                continue
+            if cut:
+                piece, carry = buf[:cut], buf[cut:]
+            elif buf.endswith(b"\r"):
+                piece, carry = buf[:-1], b"\r"
+            else:
+                tail = buf[-OVERLAP:]
+                piece, carry = buf, tail[tail.rfind(b"\r") + 1 :]
+            text = _normalised(piece)
+            yield first, text
+            first += text.count("\n")
+
+
+def _scan_file(batch: Batch, rel: str, gates: Gates) -> list[PotentialSecret]:
+    """Secrets of one file. A file over the size limit is read in pieces and scanned as plain
+    lines, without detect-secrets' YAML and INI transformers (they need the whole file)."""
+    path = os.path.join(batch.root, rel)
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size <= batch.max_file_bytes:
+            return scan_text(rel, decode(handle.read()), gates)
+    found: list[PotentialSecret] = []
+    for first, text in segments(path, max(batch.max_file_bytes, MIN_BLOCK)):
+        found.extend(_scan_lines(rel, io.StringIO(text).readlines(), gates, first_line=first))
+    return found
+
+
 def scan_batch(batch: Batch) -> BatchResult:
     """Scan some files (module-level so worker processes can run it)."""
-    ctx = ExtractContext(root=Path(batch.root), files=batch.files, max_file_bytes=batch.max_file_bytes)
     findings: list[RawFinding] = []
     problems: list[dict[str, Any]] = []
     scanned = 0
@@ -177,19 +241,18 @@ def scan_batch(batch: Batch) -> BatchResult:
         for rel in batch.files:
             if ds_scan._is_filtered_out(required_filter_parameters=["filename"], filename=rel):
                 continue
-            text, prob = read_source(ctx, rel)
-            if prob is not None:
-                problems.append(prob)
-                continue
-            assert text is not None
-            scanned += 1
             try:
-                found = scan_text(rel, text, gates)
+                found = _scan_file(batch, rel, gates)
+            except OSError as exc:
+                problems.append(problem(rel, f"cannot read file: {exc.strerror or exc}", code="unreadable"))
+                continue
             except Exception as exc:  # a library transformer or plugin failing on odd input
                 problems.append(
-                    problem(rel, f"detect-secrets could not scan this file: {exc!r}", code="scan_error")
+                    problem(rel, f"detect-secrets could not scan this file: {excerpt(repr(exc), 160)}",
+                            code="scan_error")
                 )
                 continue
+            scanned += 1
             findings.extend(_dedupe(rel, found))
     return BatchResult(findings, problems, scanned)
 

@@ -7,13 +7,17 @@ rule id, never on the message text.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
+import stat
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sentinel import results_file
 from sentinel.errors import SentinelError
 from sentinel.runner.results import CheckResult, Result
 
@@ -149,21 +153,41 @@ def digest(findings: list[Finding]) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
-def load_results(path: Path) -> list[CheckResult]:
-    """Read a conftest-JSON results file; any problem is a SentinelError naming the file (exit 2)."""
-    if not path.is_file():
-        raise SentinelError("results file not found", file=str(path))
+def _read_no_follow(path: Path) -> bytes:
+    """The file's bytes; a symlink at ``path`` is refused (a committed link must not stand in)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0))
+    except FileNotFoundError as exc:
+        raise SentinelError("results file not found", file=str(path)) from exc
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise SentinelError("results file is a symlink; refusing to read it", file=str(path)) from exc
+        raise SentinelError(f"cannot read results: {exc.strerror or exc}", file=str(path)) from exc
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise SentinelError("results file is not a regular file", file=str(path))
+        return handle.read()
+
+
+def load_results(path: Path, revision_of: Path | None = None) -> list[CheckResult]:
+    """Read a results file written by ``sentinel check --results-file``; any problem is a
+    SentinelError naming the file (exit 2). The run record must hold (see sentinel.results_file);
+    with ``revision_of`` it must also name the commit checked out there."""
+    try:
+        text = _read_no_follow(path).decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise SentinelError(f"cannot read results: {exc}", file=str(path)) from exc
+    if not text.strip():
+        raise SentinelError("results file is empty", file=str(path))
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SentinelError(
             f"results are not valid JSON: {exc.msg}", file=str(path), line=exc.lineno
         ) from exc
-    return parse_results(raw, str(path))
+    revision = results_file.checked_out_revision(revision_of) if revision_of is not None else None
+    checked = results_file.verify(raw, str(path), revision, check_revision=revision_of is not None)
+    return parse_results(checked, str(path))
 
 
 def parse_results(raw: Any, source: str) -> list[CheckResult]:

@@ -1,7 +1,8 @@
 """The merge gate: a verdict from the findings alone, whatever happened to the feedback.
 
-Exit codes: 0 no blocking finding, 1 at least one blocking finding, 2 results missing or
-unreadable (raised as SentinelError before a verdict exists).
+Exit codes: 0 no blocking finding, 1 at least one blocking finding, 2 results missing,
+unreadable, empty or not vouched for by a run record of this checkout (raised as SentinelError
+by sentinel.results_file before a verdict exists).
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from typing import Any, NoReturn
 
 import click
 
@@ -20,14 +21,36 @@ COMMANDS: dict[str, str] = {
     "extract": "sentinel.cli.extract:extract",
     "check": "sentinel.cli.check:check",
     "doc": "sentinel.cli.doc:doc",
+    "policies": "sentinel.cli.policies:policies",
     "comment": "sentinel.cli.bot:comment",
     "gate": "sentinel.cli.bot:gate",
     "pr-rules": "sentinel.cli.bot:pr_rules_command",
 }
 
 
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for a command stopped by Ctrl-C
+
+
+def _interrupted() -> NoReturn:
+    click.echo("Error: interrupted", err=True)
+    sys.exit(EXIT_INTERRUPTED)
+
+
 class SentinelGroup(click.Group):
-    """Lazy subcommands; SentinelError becomes one clear line on stderr and exit code 2."""
+    """Lazy subcommands; SentinelError becomes one clear line on stderr and exit code 2; Ctrl-C
+    (SIGINT) exits 130 with one line, never click's "Aborted!" and exit 1 (a policy failure)."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except KeyboardInterrupt:
+            _interrupted()
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -44,6 +67,8 @@ class SentinelGroup(click.Group):
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:
+            _interrupted()
         except SentinelError as exc:
             click.echo(f"Error: {exc}", err=True)
             sys.exit(2)

@@ -1,7 +1,8 @@
 """``sentinel comment``, ``sentinel gate`` and ``sentinel pr-rules``: the pull-request bot.
 
 comment   post (or, with --dry-run, print) the sticky comment, labels and check run.
-gate      exit 1 on blocking findings, 2 when results are missing; --post also posts feedback,
+gate      exit 1 on blocking findings, 2 when results are missing or not this run's (see
+          sentinel.results_file); --post also posts feedback,
           whose failure is reported on stderr and never changes the exit code.
 pr-rules  print the PR-level rule results (PR template, spec-with-code) as conftest JSON.
 """
@@ -19,10 +20,13 @@ from typing import Any, TypeVar
 import click
 
 from sentinel.bot.context import from_env
+from sentinel.bot.findings import load_results
 from sentinel.bot.gate import verdict
-from sentinel.bot.session import Session, read_results
+from sentinel.bot.session import Session, run_check
 from sentinel.cli.options import config_option
 from sentinel.config import Config
+from sentinel.results_file import require_evaluated
+from sentinel.runner.results import CheckResult
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -69,7 +73,7 @@ def _results_options(func: F) -> F:
                 "--results",
                 "results",
                 type=click.Path(path_type=Path, dir_okay=False),
-                help="Results file in conftest JSON (default: run `sentinel check`).",
+                help="Results file from `sentinel check --results-file` (default: run `sentinel check`).",
             ),
             click.option(
                 "--pr-rules/--no-pr-rules",
@@ -103,6 +107,16 @@ def _session(
     return session
 
 
+def _results(config: Config, results: Path | None, base: str | None, for_gate: bool) -> list[CheckResult]:
+    """The results to judge: the file's, once its run record holds (for the gate it must name the
+    commit checked out here), or a fresh in-process check. Nothing evaluated is an error."""
+    if results is not None:
+        return load_results(results, revision_of=Path.cwd() if for_gate else None)
+    found = run_check(config, base)
+    require_evaluated(found, "sentinel check")
+    return found
+
+
 def _err(text: str) -> None:
     click.echo(text, err=True)
 
@@ -129,7 +143,7 @@ def comment(
 ) -> None:
     """Post the results to the pull request: one sticky comment, labels and a check run."""
     session = _session(config, repo, pr, sha, api_url, report_url, dry_run)
-    findings = session.findings(read_results(config, results, base), base, pr_rules)
+    findings = session.findings(_results(config, results, base, for_gate=False), base, pr_rules)
     outcome = session.deliver(session.feedback(findings), dry_run, click.echo)
     for note in session.notes:
         _err(f"sentinel: {note}")
@@ -161,13 +175,16 @@ def gate(
     dry_run: bool,
     fail_on_warn: bool,
 ) -> None:
-    """Exit 1 when any blocking finding exists, 2 when results are missing or unreadable, else 0.
+    """Exit 1 on any blocking finding, 2 when results are missing, empty or not this checkout's, else 0.
+
+    A results file counts only with a complete run record naming the commit checked out here
+    (see sentinel.results_file).
 
     Posting (--post) never changes the exit code: when GitHub cannot be reached the verdict is
     still reported, with a note on stderr that the feedback could not be posted.
     """
     session = _session(config, repo, pr, sha, api_url, report_url, dry_run)
-    findings = session.findings(read_results(config, results, base), base, pr_rules)
+    findings = session.findings(_results(config, results, base, for_gate=True), base, pr_rules)
     result = verdict(findings, fail_on_warn=fail_on_warn)
     if post:
         outcome = session.deliver(session.feedback(findings), dry_run, click.echo)

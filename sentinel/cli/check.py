@@ -2,27 +2,61 @@
 
 from __future__ import annotations
 
-import json
+import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from sentinel import outputs
-from sentinel.check import CheckSettings, run_check
-from sentinel.cli.options import config_option
+from sentinel import results_file as results_io
+from sentinel.check import CheckSettings, check_run
+from sentinel.cli.options import config_option, use_library, user_given
 from sentinel.cli.test import emit
 from sentinel.config import Config
 from sentinel.outputs.base import OutputOptions
 from sentinel.runner.results import exit_code
+from sentinel.safe_write import Place
+
+RESULTS_ENV = "SENTINEL_RESULTS_FILE"
+_USER_SOURCES = (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
 
 
-@click.command("check")
+def user_place(ctx: click.Context, name: str) -> Place:
+    """Where a path option may write: anywhere if the user named it (command line, environment),
+    inside the working directory if it came from the repository's configuration."""
+    return Place(Path.cwd(), confine=ctx.get_parameter_source(name) not in _USER_SOURCES)
+
+
+class CheckCommand(click.Command):
+    """Removes an earlier results file named on the command line or in the environment before
+    anything else, before conftest.yml is even read: a check that fails at any point, including
+    on a broken configuration, leaves no results file for the gate to trust."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        named = _named_results_file(self, ctx, args)
+        if named:
+            results_io.remove_stale(Path(named), Place(Path.cwd(), confine=False))
+        return super().parse_args(ctx, args)
+
+
+def _named_results_file(command: click.Command, ctx: click.Context, args: Sequence[str]) -> str | None:
+    try:
+        opts, _, _ = command.make_parser(ctx).parse_args(args=list(args))
+    except click.UsageError:
+        return None
+    value = opts.get("results_file") or os.environ.get(RESULTS_ENV)
+    return str(value) if value else None
+
+
+@click.command("check", cls=CheckCommand)
 @click.option("--base", default=None, envvar="SENTINEL_BASE", help="Base git revision for diff-aware kinds.")
 @click.option("-k", "--kinds", multiple=True, help="Extractor kinds to run (default: conftest.yml or all).")
 @click.option("--out", default=None, envvar="SENTINEL_OUT", help="Folder for the input documents.")
 @click.option(
-    "-p", "--policy", multiple=True, envvar="SENTINEL_POLICY", help="Policy paths (default from config)."
+    "-p", "--policy", multiple=True, envvar="SENTINEL_POLICY", help="Policy paths (default: library, config)."
 )
 @click.option("-d", "--data", multiple=True, envvar="SENTINEL_DATA", help="Data paths (default from config).")
 @click.option("-n", "--namespace", multiple=True, help="Namespaces (globs); default: all namespaces.")
@@ -37,8 +71,8 @@ from sentinel.runner.results import exit_code
 @click.option(
     "--results-file",
     default=None,
-    envvar="SENTINEL_RESULTS_FILE",
-    help="Also write the results as conftest JSON to this file (for the bot).",
+    envvar=RESULTS_ENV,
+    help="Also write the results and a run record to this file, for `sentinel gate` (removed first).",
 )
 @click.option("--fail-on-warn", is_flag=True, envvar="SENTINEL_FAIL_ON_WARN", help="Exit 1 on warnings too.")
 @click.option("--no-fail", is_flag=True, envvar="SENTINEL_NO_FAIL", help="Exit 0 even with failures.")
@@ -61,10 +95,24 @@ def check(
     config: Config,
 ) -> None:
     """Extract this repository's facts, evaluate every policy, report. Exit 0/1/2 as `test`."""
-    outputs.get_outputter(output)
-    settings = CheckSettings(base=base, kinds=kinds, out=out, policy=policy, data=data, namespace=namespace)
-    results = run_check(config, settings)
+    ctx = click.get_current_context()
+    results_place = user_place(ctx, "results_file")
     if results_file:
-        Path(results_file).write_text(json.dumps([r.to_json() for r in results], indent="\t") + "\n")
+        results_io.remove_stale(Path(results_file), results_place)
+    outputs.get_outputter(output)
+    settings = CheckSettings(
+        base=base,
+        kinds=kinds,
+        out=out,
+        policy=user_given(ctx, "policy", policy),
+        data=user_given(ctx, "data", data),
+        namespace=namespace,
+        confine_out=user_place(ctx, "out").confine,
+        use_library=use_library(ctx),
+    )
+    run = check_run(config, settings)
+    results = run.results
+    if results_file:
+        results_io.write(Path(results_file), run.record, results, results_place)
     emit(results, output, OutputOptions(no_color=no_color, quiet=quiet, fail_on_warn=fail_on_warn))
     sys.exit(exit_code(results, fail_on_warn=fail_on_warn, no_fail=no_fail))

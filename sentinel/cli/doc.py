@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from sentinel.cli.options import config_option
+from sentinel.cli.options import config_option, resolve_paths
 from sentinel.config import Config
 from sentinel.docs_gen import collect, render
 from sentinel.errors import UsageError
@@ -17,8 +17,9 @@ DEFAULT_OUTPUT = "docs/policies.md"
 
 
 @click.command("doc")
-@click.option("-p", "--policy", multiple=True, default=(DEFAULT_POLICY,), show_default=True,
-              envvar="SENTINEL_POLICY", help="Path to Rego policies (file or folder; repeatable).")
+@click.option("-p", "--policy", multiple=True, envvar="SENTINEL_POLICY",
+              help="Path to Rego policies (repeatable; default: the shipped library plus the config's "
+              "`policy`, else policy-as-code/policies).")
 @click.option("-o", "--output", "output", default=DEFAULT_OUTPUT, show_default=True,
               help="Markdown file to write, or - for stdout.")
 @click.option("--title", default="Sentinel policies", show_default=True, help="Title of the document.")
@@ -27,7 +28,7 @@ DEFAULT_OUTPUT = "docs/policies.md"
 @config_option
 def doc(policy: tuple[str, ...], output: str, title: str, check: bool, config: Config) -> None:
     """Render the policies' annotations (title, description, custom id/severity/input/data/fix)."""
-    text = render(collect(list(policy)), title=title, root=Path.cwd())
+    text = render(collect(list(resolve_paths(policy, ()).policy)), title=title, root=Path.cwd())
     if output == "-":
         if check:
             raise UsageError("--check needs an output file, not -")

@@ -8,6 +8,7 @@ import click
 
 from extractors import KINDS
 from extractors.run import run_extractors
+from sentinel.cli.check import user_place
 from sentinel.cli.options import config_option
 from sentinel.config import Config
 from sentinel.inputs import DEFAULT_OUT, write_documents
@@ -26,7 +27,8 @@ def extract(kinds: tuple[str, ...], base: str | None, out: str | None, root: str
     settings = config.section("extract")
     documents = run_extractors(Path(root), list(kinds) or None, base, settings)
     out_dir = Path(out or settings.get("out") or DEFAULT_OUT)
-    written = write_documents(out_dir, documents)
+    place = user_place(click.get_current_context(), "out") if out else None
+    written = {kind: doc.path for kind, doc in write_documents(out_dir, documents, place).items()}
     for kind, path in written.items():
         problems = len(documents[kind].get("problems", []))
         suffix = f" ({problems} problem{'s' if problems != 1 else ''})" if problems else ""

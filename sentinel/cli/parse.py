@@ -63,7 +63,7 @@ def parse(files: tuple[str, ...], parser: str | None, combined: bool, config: ob
     parsed: dict[str, Any] = {}
     for path in files:
         if path == "-":
-            data = sys.stdin.buffer.read()
+            data = parsers.read_limited(sys.stdin.buffer, parsers.DEFAULT_MAX_BYTES)
             parsed[path] = parsers.parse_stdin(data, parser)
         else:
             parsed[path] = parsers.parse_file(path, parser)

@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 
 import click
 
-from sentinel import outputs, parsers
-from sentinel.cli.options import config_option
-from sentinel.errors import PolicyError, UsageError
+from sentinel import library, outputs, parsers
+from sentinel.cli.options import config_option, resolve_paths
+from sentinel.errors import PolicyError
 from sentinel.outputs.base import OutputOptions
+from sentinel.runner.engine import ENGINES
 from sentinel.runner.evaluate import DEFAULT_MAX_INPUT_BYTES, TestOptions, discover_inputs, run_tests
+from sentinel.runner.opa_engine import require_opa
 from sentinel.runner.results import CheckResult, exit_code
+from sentinel.runner.sandbox import DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT_S, parse_size
+
+
+class ByteSize(click.ParamType):
+    """A size such as ``2GiB``, ``512MiB`` or a number of bytes (from a flag, env var or conftest.yml)."""
+
+    name = "size"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+        try:
+            return parse_size(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 def policy_options(func: click.decorators.FC) -> click.decorators.FC:
@@ -23,10 +39,9 @@ def policy_options(func: click.decorators.FC) -> click.decorators.FC:
             "-p",
             "--policy",
             multiple=True,
-            default=("policy",),
-            show_default=True,
             envvar="SENTINEL_POLICY",
-            help="Path to Rego policies (file or folder; repeatable).",
+            help="Path to Rego policies (file or folder; repeatable). Default: the shipped rule library "
+            "plus the config's `policy`, else policy-as-code/policies or policy.",
         ),
         click.option(
             "-d",
@@ -56,13 +71,43 @@ def policy_options(func: click.decorators.FC) -> click.decorators.FC:
             "--strict",
             is_flag=True,
             envvar="SENTINEL_STRICT",
-            help="Strict compile checks (needs the opa binary on PATH).",
+            help="Strict compile checks (uses the OPA engine; needs the opa binary).",
         ),
         click.option(
             "--trace",
             is_flag=True,
             envvar="SENTINEL_TRACE",
-            help="Evaluation trace (not available with the embedded engine; errors out).",
+            help="Print OPA's evaluation trace to stderr (uses the OPA engine; needs the opa binary).",
+        ),
+        click.option(
+            "--capabilities",
+            default=None,
+            envvar="SENTINEL_CAPABILITIES",
+            help="OPA capabilities JSON file limiting the builtins policies may use (uses the OPA engine).",
+        ),
+        click.option(
+            "--engine",
+            type=click.Choice(ENGINES),
+            default="regorus",
+            show_default=True,
+            envvar="SENTINEL_ENGINE",
+            help="Rego engine: the embedded regorus, or the opa binary.",
+        ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=0),
+            default=DEFAULT_TIMEOUT_S,
+            show_default=True,
+            envvar="SENTINEL_TIMEOUT",
+            help="Seconds the evaluation of one input (or one verify test) may take; 0: no limit.",
+        ),
+        click.option(
+            "--memory-limit",
+            type=ByteSize(),
+            default=f"{DEFAULT_MEMORY_BYTES // 1024**3}GiB",
+            show_default=True,
+            envvar="SENTINEL_MEMORY_LIMIT",
+            help="Memory (address space) an evaluation worker may add, e.g. 2GiB or 512MiB; 0: no limit.",
         ),
         config_option,
     ]
@@ -71,22 +116,27 @@ def policy_options(func: click.decorators.FC) -> click.decorators.FC:
     return func
 
 
-def check_engine_flags(policy: tuple[str, ...], strict: bool, trace: bool) -> None:
-    """--strict and --trace exist in conftest; say clearly what the embedded engine can do."""
-    if trace:
-        raise UsageError(
-            "--trace is not supported by the embedded regorus engine; use print() in policies "
-            "and `sentinel verify --report notes`"
-        )
-    if strict:
-        opa = shutil.which("opa")
-        if opa is None:
-            raise UsageError("--strict needs the opa binary on PATH (regorus has no strict mode)")
-        proc = subprocess.run(
-            [opa, "check", "--strict", *policy], capture_output=True, text=True, check=False
-        )
+def check_engine_flags(
+    policy: tuple[str, ...], strict: bool, trace: bool, capabilities: str | None, engine: str, rego_v0: bool
+) -> str:
+    """--strict, --trace and --capabilities are OPA features regorus lacks: they select the OPA engine.
+
+    Returns the engine to use. Without the opa binary these flags exit 2 saying how to get it.
+    """
+    wanted = [flag for flag, on in (("--strict", strict), ("--trace", trace)) if on]
+    if capabilities:
+        wanted.append("--capabilities")
+    if not wanted:
+        return engine
+    opa = require_opa(" and ".join(wanted))
+    if strict or capabilities:
+        cmd = [opa, "check", *(["--strict"] if strict else []), *(["--v0-compatible"] if rego_v0 else [])]
+        if capabilities:
+            cmd += ["--capabilities", capabilities]
+        proc = subprocess.run([*cmd, *policy], capture_output=True, text=True, check=False)
         if proc.returncode != 0:
-            raise PolicyError(f"strict check failed:\n{proc.stdout}{proc.stderr}".rstrip())
+            raise PolicyError(f"opa check failed:\n{proc.stdout}{proc.stderr}".rstrip())
+    return "opa"
 
 
 def emit(results: list[CheckResult], output: str, options: OutputOptions) -> None:
@@ -159,6 +209,10 @@ def test(
     output: str,
     strict: bool,
     trace: bool,
+    capabilities: str | None,
+    engine: str,
+    timeout: float,
+    memory_limit: int,
     config: object,
     namespace: tuple[str, ...],
     all_namespaces: bool,
@@ -179,9 +233,11 @@ def test(
     outputs.get_outputter(output)
     if parser:
         parsers.get_parser(parser)
-    check_engine_flags(policy, strict, trace)
+    paths = resolve_paths(policy, data, (library.REPO_POLICY, "policy"))
+    policy, data = paths.policy, paths.data
+    engine = check_engine_flags(policy, strict, trace, capabilities, engine, rego_version == "v0")
     inputs = discover_inputs(list(files), parser, ignore)
-    stdin_text = sys.stdin.read() if "-" in inputs else None
+    stdin_text = parsers.read_limited(sys.stdin.buffer, max_input_bytes) if "-" in inputs else None
     options = TestOptions(
         policy=policy,
         data=data,
@@ -193,6 +249,12 @@ def test(
         rego_v0=rego_version == "v0",
         jobs=jobs,
         max_input_bytes=max_input_bytes,
+        engine=engine,
+        trace=trace,
+        timeout=timeout,
+        memory_limit=memory_limit,
+        default_data=paths.default_data,
+        data_config=paths.data_config,
     )
     results = run_tests(inputs, options, stdin_text=stdin_text)
     emit(

@@ -6,7 +6,8 @@ import sys
 
 import click
 
-from sentinel import outputs
+from sentinel import library, outputs
+from sentinel.cli.options import resolve_paths
 from sentinel.cli.test import check_engine_flags, emit, policy_options
 from sentinel.errors import UsageError
 from sentinel.outputs.base import OutputOptions
@@ -40,6 +41,10 @@ def verify(
     output: str,
     strict: bool,
     trace: bool,
+    capabilities: str | None,
+    engine: str,
+    timeout: float,
+    memory_limit: int,
     config: object,
     namespace: tuple[str, ...],
     report: str | None,
@@ -51,8 +56,19 @@ def verify(
         raise UsageError(f"verify supports --output {', '.join(VERIFY_OUTPUTS)}, not {output!r}")
     if report and output != "stdout":
         raise UsageError("--report applies to the stdout output only")
-    check_engine_flags(policy, strict, trace)
-    options = TestOptions(policy=policy, data=data, rego_v0=rego_version == "v0")
+    paths = resolve_paths(policy, data, (library.REPO_POLICY, "policy"))
+    policy, data = paths.policy, paths.data
+    engine = check_engine_flags(policy, strict, trace, capabilities, engine, rego_version == "v0")
+    options = TestOptions(
+        policy=policy,
+        data=data,
+        rego_v0=rego_version == "v0",
+        engine=engine,
+        timeout=timeout,
+        memory_limit=memory_limit,
+        default_data=paths.default_data,
+        data_config=paths.data_config,
+    )
     results = run_verify(options, namespace)
     if not results:
         raise UsageError(f"no test_ rules found in {', '.join(policy)}")

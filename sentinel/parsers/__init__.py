@@ -5,7 +5,12 @@ One module per format (``json_parser.py``, ``yaml_parser.py``, ...), each a clas
 a run over JSON files never loads the HCL or Jsonnet machinery.
 
 The parser names are conftest's ``--parser`` values, and :func:`parser_name_for_path` follows
-conftest's rules for choosing a parser from a file name.
+conftest's rules for choosing a parser from a file name, except that a file without an
+extension is refused rather than read as YAML.
+
+Reading is bounded and never blocks: only regular files are read (a FIFO, socket or device is
+refused after a non-blocking open), in chunks, and anything past ``max_bytes`` is refused before
+it is all in memory, for files and standard input alike.
 """
 
 from __future__ import annotations
@@ -14,13 +19,14 @@ import functools
 import importlib
 import os
 import stat
-from typing import Any
+from typing import IO, Any
 
 from sentinel.errors import ParseError, SentinelError, UsageError
-from sentinel.parsers._common import fail
+from sentinel.parsers._common import clip, fail
 from sentinel.parsers.base import Parser
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+_CHUNK = 1024 * 1024
 
 # name -> (module, class): the formats we parse.
 _PARSERS: dict[str, tuple[str, str]] = {
@@ -106,7 +112,9 @@ def parser_name_for_path(path: str) -> str | None:
     Dockerfiles: ``Dockerfile``, ``Dockerfile.*``, ``*.dockerfile``; dotenv: ``.env``, ``.env.*``,
     ``*.env``; otherwise the extension (``.yml``/``.yaml``, ``.tf``/``.tfvars``/``.hcl``,
     ``.gitignore``/``.dockerignore``, ``.ndjson``, or any parser's own name such as ``.toml``).
-    A file without an extension is YAML, as in conftest.
+    conftest reads a file without an extension (``Jenkinsfile``, ``LICENSE``) as YAML; here it is
+    None, so the file is refused with a hint to pass ``--parser`` instead of giving a wrong document.
+    Standard input (``-``) is YAML, as in conftest.
     """
     if path == "-":
         return "yaml"
@@ -117,7 +125,7 @@ def parser_name_for_path(path: str) -> str | None:
     if base == ".env" or base.startswith(".env."):
         return "dotenv"
     if ext is None:
-        return "yaml"
+        return None
     name = _EXTENSIONS.get(ext, ext)
     if name in _PARSERS or name in UNSUPPORTED:
         return name
@@ -125,12 +133,9 @@ def parser_name_for_path(path: str) -> str | None:
 
 
 def can_parse(path: str) -> bool:
-    """Whether a directory walk should pick up ``path``: a format we parse, known by its extension
-    or name. Files without an extension are left out here (conftest would try them as YAML)."""
+    """Whether a directory walk should pick up ``path``: a format we parse, known by its name."""
     name = parser_name_for_path(path)
-    if name is None or name in UNSUPPORTED:
-        return False
-    return name == "dockerfile" or _extension(os.path.basename(path).lower()) is not None
+    return name is not None and name not in UNSUPPORTED
 
 
 def parser_for_path(path: str) -> Parser:
@@ -143,16 +148,50 @@ def parser_for_path(path: str) -> Parser:
     return get_parser(name)
 
 
-def _read(path: str, max_bytes: int) -> bytes:
+def _kind(mode: int) -> str | None:
+    """What a non-regular file is, for the error message; None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    kinds = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+             (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"))
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
+
+
+def check_regular(path: str) -> None:
+    """ParseError unless ``path`` (a symlink followed) is a regular file: a directory walk calls
+    this before anything is opened, so a FIFO or socket in an input folder is named, not read."""
     try:
-        with open(path, "rb") as handle:
-            info = os.fstat(handle.fileno())
-            if stat.S_ISDIR(info.st_mode):
-                raise ParseError("is a directory, not an input file", file=path)
-            if stat.S_ISREG(info.st_mode) and info.st_size > max_bytes:
-                raise ParseError(f"file is {info.st_size} bytes, over the {max_bytes}-byte limit", file=path)
-            # A regular file's size is known: read it whole. Pipes and devices: stop past the limit.
-            data = handle.read() if stat.S_ISREG(info.st_mode) else handle.read(max_bytes + 1)
+        kind = _kind(os.stat(path).st_mode)
+    except FileNotFoundError:
+        raise ParseError("input file does not exist (a dangling symlink?)", file=path) from None
+    except OSError as exc:
+        raise ParseError(f"cannot read the input file: {exc.strerror or exc}", file=path) from None
+    if kind is not None:
+        raise ParseError(f"is {kind}, not an input file", file=path)
+
+
+def read_limited(stream: IO[bytes], max_bytes: int, name: str = "-") -> bytes:
+    """Up to ``max_bytes`` from ``stream`` in chunks; ParseError as soon as there is more, so an
+    oversized input (a pipe, standard input) is refused before it is all in memory."""
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        chunk = stream.read(min(_CHUNK, max_bytes + 1 - total))
+        if not chunk:
+            return b"".join(chunks)
+        total += len(chunk)
+        if total > max_bytes:
+            raise ParseError(f"input is over the {max_bytes}-byte limit", file=name)
+        chunks.append(chunk)
+
+
+def read_regular_file(path: str, max_bytes: int) -> bytes:
+    """The bytes of the regular file at ``path``, at most ``max_bytes``. The open never blocks
+    (``O_NONBLOCK``): a FIFO, socket or device is refused instead of hanging the run."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
     except FileNotFoundError:
         raise ParseError("input file does not exist", file=path) from None
     except IsADirectoryError:
@@ -161,9 +200,18 @@ def _read(path: str, max_bytes: int) -> bytes:
         raise ParseError("permission denied reading the input file", file=path) from None
     except OSError as exc:
         raise ParseError(f"cannot read the input file: {exc.strerror or exc}", file=path) from None
-    if len(data) > max_bytes:
-        raise ParseError(f"input is over the {max_bytes}-byte limit", file=path)
-    return data
+    info = os.fstat(fd)
+    kind = _kind(info.st_mode)
+    if kind is not None:
+        os.close(fd)
+        raise ParseError(f"is {kind}, not an input file", file=path)
+    with os.fdopen(fd, "rb", buffering=0) as handle:
+        if info.st_size > max_bytes:
+            raise ParseError(f"file is {info.st_size} bytes, over the {max_bytes}-byte limit", file=path)
+        try:
+            return read_limited(handle, max_bytes, path)
+        except OSError as exc:
+            raise ParseError(f"cannot read the input file: {exc.strerror or exc}", file=path) from None
 
 
 def _decode(data: bytes, filename: str) -> str:
@@ -185,9 +233,12 @@ def _run(parser: Parser, text: str, filename: str) -> Any:
         raise
     except RecursionError:
         raise ParseError(f"invalid {parser.name}: nested too deeply", file=filename) from None
+    except MemoryError:
+        raise ParseError(f"invalid {parser.name}: out of memory", file=filename) from None
     except Exception as exc:
+        # Library messages may quote the input: keep only a short first line.
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise fail(filename, f"invalid {parser.name}: {detail}") from None
+        raise fail(filename, f"invalid {parser.name}: {clip(detail, 60)}") from None
 
 
 def parse_bytes(data: bytes, filename: str, parser: str | None = None) -> Any:
@@ -200,13 +251,14 @@ def parse_file(path: str, parser: str | None = None, max_bytes: int = DEFAULT_MA
     """Read and parse one input file; ParseError (naming the file, and the line when known) on
     anything that is not a readable, parseable text file within ``max_bytes``."""
     chosen = get_parser(parser) if parser else parser_for_path(path)
-    data = _read(path, max_bytes)
+    data = read_regular_file(path, max_bytes)
     return _run(chosen, _decode(data, path), path)
 
 
 def parse_stdin(text: str | bytes, parser: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
-    """Parse standard input (the ``-`` file). Without ``parser`` it is JSON or YAML, as with
-    conftest, whose default for stdin is YAML (which JSON is, mostly: JSON is tried first)."""
+    """Parse standard input (the ``-`` file) already read with :func:`read_limited`. Without
+    ``parser`` it is JSON or YAML, as with conftest, whose default for stdin is YAML (which JSON
+    is, mostly: JSON is tried first)."""
     data = text.encode("utf-8") if isinstance(text, str) else text
     if len(data) > max_bytes:
         raise ParseError(f"input is over the {max_bytes}-byte limit", file="-")

@@ -12,19 +12,33 @@ from typing import Any
 
 from sentinel.errors import ParseError
 
-_MAX_MESSAGE = 300
+_MAX_MESSAGE = 200
+# The most input text an error message may quote: inputs can hold secrets, and CI logs are public.
+MAX_EXCERPT = 40
+# A quote opens after a non-word character, so the apostrophe in "couldn't" starts nothing.
+_QUOTED = re.compile(r"(?<!\w)(?:'[^'\n]{%d,}'|\"[^\"\n]{%d,}\")" % (MAX_EXCERPT + 1, MAX_EXCERPT + 1))
+
+
+def clip(text: str, limit: int = MAX_EXCERPT) -> str:
+    """``text`` cut to ``limit`` characters (``...`` marks the cut)."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _clip_quoted(found: re.Match[str]) -> str:
+    quote = found.group(0)[0]
+    return quote + clip(found.group(0)[1:-1]) + quote
 
 
 def fail(filename: str, message: str, line: int | None = None) -> ParseError:
     """The error every parser raises: names the file and, when known, the 1-based line.
 
     Library messages are kept to one short line (control characters escaped), since the CLI
-    prints every error as one line.
+    prints every error as one line, and any quoted input they carry is cut to
+    :data:`MAX_EXCERPT` characters. Parsers whose library echoes input unquoted clip it first.
     """
     message = message.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
-    if len(message) > _MAX_MESSAGE:
-        message = message[: _MAX_MESSAGE - 3] + "..."
-    return ParseError(message, file=filename, line=line if line and line > 0 else None)
+    message = _QUOTED.sub(_clip_quoted, message)
+    return ParseError(clip(message, _MAX_MESSAGE), file=filename, line=line if line and line > 0 else None)
 
 
 def line_in(message: str, pattern: str) -> int | None:

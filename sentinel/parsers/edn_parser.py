@@ -1,16 +1,45 @@
-"""EDN (Clojure's data notation) via edn_format, with conftest's conversion to JSON values."""
+"""EDN (Clojure's data notation) via edn_format, with conftest's conversion to JSON values.
+
+Tagged literals other than ``#inst`` and ``#uuid`` (``#duration "5m"``, ``#app/secret x``) keep
+their value with the tag dropped, as the YAML parser treats unknown tags: edn_format refuses a
+tag without a handler, so each tag name in the text gets a pass-through handler for the parse.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
 import json
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import edn_format
+from edn_format.edn_lex import TAG
 
-from sentinel.parsers._common import fail, strip_bom
+from sentinel.parsers._common import clip, fail, strip_bom
+
+_TAG = re.compile(TAG)
+_BUILT_IN_TAGS = {"inst", "uuid"}
+
+
+def _untagged(value: Any) -> Any:
+    return value
+
+
+@contextmanager
+def _pass_through_tags(text: str) -> Iterator[None]:
+    """Handlers for the tag names ``text`` may use (a name inside a string is harmless), removed
+    afterwards so edn_format's registry does not grow with every file."""
+    names = {found.group(0)[1:] for found in _TAG.finditer(text)} - _BUILT_IN_TAGS
+    for name in names:
+        edn_format.add_tag(name, _untagged)
+    try:
+        yield
+    finally:
+        for name in names:
+            edn_format.remove_tag(name)
 
 
 def _go_float(value: float) -> str:
@@ -64,11 +93,14 @@ class EdnParser:
     extensions: tuple[str, ...] = ("edn",)
 
     def parse(self, text: str, filename: str) -> Any:
+        text = strip_bom(text)
         try:
-            values = edn_format.loads_all(strip_bom(text))
-        except (edn_format.EDNDecodeError, ValueError, TypeError) as exc:
+            with _pass_through_tags(text):
+                values = edn_format.loads_all(text)
+        except (edn_format.EDNDecodeError, ValueError, TypeError, NotImplementedError) as exc:
+            # edn_format's messages print the offending token, which can be any length of input.
             detail = str(exc).splitlines()[0] if str(exc) else "syntax error"
-            raise fail(filename, f"invalid EDN: {detail}") from None
+            raise fail(filename, f"invalid EDN: {clip(detail, 60)}") from None
         documents = [_convert(v) for v in values]
         if not documents:
             return None

@@ -1,25 +1,35 @@
-"""HOCON (Typesafe/Lightbend config) via pyhocon."""
+"""HOCON (Typesafe/Lightbend config) via pyhocon, evaluated in a limited child process.
+
+pyhocon resolves an unresolved ``${VAR}`` from the process environment and reads any file an
+``include`` names (``include file("/etc/passwd")``, ``include "../../secrets.conf"``). Here:
+
+- parsing runs through :mod:`sentinel.parsers._sandbox`, whose child has an empty environment, so
+  ``${HOME}`` is an unresolved substitution (an error; ``${?HOME}`` is left out), and time and
+  memory limits;
+- in that child (and only there) pyhocon's file loader is wrapped so that an include, nested ones
+  too, reads only regular files inside the input's folder; ``include url(...)`` and
+  ``include package(...)`` are refused, since parsing must not reach the network or run code.
+"""
 
 from __future__ import annotations
 
 import os
 import re
+import stat
 from typing import Any
 
-import pyparsing
-from pyhocon import ConfigFactory, ConfigTree
-from pyhocon.exceptions import ConfigException
-
-from sentinel.parsers._common import fail, jsonable, line_in, strip_bom
+from sentinel.parsers import _sandbox
+from sentinel.parsers._common import clip, fail, jsonable, line_in, strip_bom
 
 _URL_INCLUDE = re.compile(r"\binclude\s+(?:required\s*\(\s*)?(?:url\s*\(|\"(?:https?|file)://)")
+_SUBSTITUTION = re.compile(r"\$\{([^}]*)\}")
 
 
 class HoconParser:
     """The resolved HOCON tree with its real types (numbers, booleans, lists, objects).
 
-    ``include "file"`` resolves relative to the file's folder; ``include url(...)`` is refused,
-    since parsing must not reach the network.
+    ``include "file"`` resolves relative to the including file's folder and must stay inside the
+    input's folder; environment variables are never read.
     """
 
     name = "hocon"
@@ -31,18 +41,58 @@ class HoconParser:
         if url_include:
             line = text.count("\n", 0, url_include.start()) + 1
             raise fail(filename, "invalid HOCON: URL includes are not supported", line)
-        folder = os.path.dirname(os.path.abspath(filename)) if filename != "-" else None
-        try:
-            tree = ConfigFactory.parse_string(text, basedir=folder)
-        except pyparsing.ParseBaseException as exc:
-            # pyparsing's message spells out its whole grammar; the position is what helps.
-            expected = exc.msg if len(exc.msg) <= 60 else "syntax error"
-            raise fail(filename, f"invalid HOCON: {expected} (column {exc.col})", exc.lineno) from None
-        except (ConfigException, OSError) as exc:
-            message = re.sub(r"\s*\(line: \d+, col: \d+\)", "", str(exc))
-            raise fail(filename, f"invalid HOCON: {message}", line_in(str(exc), r"\(line: (\d+)")) from None
-        plain = tree.as_plain_ordered_dict() if isinstance(tree, ConfigTree) else tree
-        try:
-            return jsonable(plain)
-        except ValueError as exc:
-            raise fail(filename, f"invalid HOCON: {exc}") from None
+        root = os.path.dirname(os.path.abspath(filename)) if filename != "-" else os.getcwd()
+        return _sandbox.run("hocon", text, filename, root)
+
+
+def _confine_includes(root: str) -> None:
+    """Wrap pyhocon's loaders so includes read only regular files under ``root``. Called once in the
+    sandbox child, a process that parses this one input and exits."""
+    from pyhocon import ConfigFactory, ConfigParser
+    from pyhocon.exceptions import ConfigException
+
+    real_root = os.path.realpath(root)
+    load_file = ConfigFactory.parse_file
+
+    def parse_file(filename: str, *args: Any, **kwargs: Any) -> Any:
+        real = os.path.realpath(filename)
+        if os.path.commonpath([real, real_root]) != real_root:
+            raise ConfigException("includes must stay inside the folder of the input")
+        if os.path.exists(real) and not stat.S_ISREG(os.stat(real).st_mode):
+            raise ConfigException("includes must be regular files")
+        return load_file(filename, *args, **kwargs)
+
+    def refuse(*_args: Any, **_kwargs: Any) -> Any:
+        raise ConfigException("URL and package includes are not supported")
+
+    setattr(ConfigFactory, "parse_file", parse_file)  # noqa: B010
+    setattr(ConfigFactory, "parse_URL", refuse)  # noqa: B010
+    setattr(ConfigParser, "resolve_package_path", refuse)  # noqa: B010
+
+
+def _clean(message: str) -> str:
+    message = re.sub(r"\s*\(line: ?\d+, col: \d+\)", "", message)
+    return _SUBSTITUTION.sub(lambda found: "${" + clip(found.group(1)) + "}", message)
+
+
+def evaluate(text: str, filename: str, root: str) -> Any:
+    """Parse and resolve in the sandbox child (see :mod:`sentinel.parsers._sandbox`)."""
+    import pyparsing
+    from pyhocon import ConfigFactory, ConfigTree
+    from pyhocon.exceptions import ConfigException
+
+    _confine_includes(root)
+    try:
+        tree = ConfigFactory.parse_string(text, basedir=root)
+    except pyparsing.ParseBaseException as exc:
+        # pyparsing's message spells out its whole grammar; the position is what helps.
+        expected = exc.msg if len(exc.msg) <= 60 else "syntax error"
+        raise fail(filename, f"invalid HOCON: {expected} (column {exc.col})", exc.lineno) from None
+    except (ConfigException, OSError) as exc:
+        line = line_in(str(exc), r"\(line: ?(\d+)")
+        raise fail(filename, f"invalid HOCON: {clip(_clean(str(exc)), 120)}", line) from None
+    plain = tree.as_plain_ordered_dict() if isinstance(tree, ConfigTree) else tree
+    try:
+        return jsonable(plain)
+    except ValueError as exc:
+        raise fail(filename, f"invalid HOCON: {exc}") from None

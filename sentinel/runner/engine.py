@@ -7,19 +7,32 @@ evaluation works on a cheap clone when per-file data (``data.conftest.file``) is
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 import regorus
 
-from sentinel.errors import PolicyError
+from sentinel.errors import ParseError, PolicyError, UsageError
+from sentinel.runner.sandbox import Limits, Progress, run_guarded
+from sentinel.runner.vet import CONFTEST_RULE, vet_modules
+
+if TYPE_CHECKING:
+    from sentinel.runner.opa_engine import OpaEngine
 
 _LOCATION = re.compile(r"-->\s*(?P<file>.+?):(?P<line>\d+):(?P<col>\d+)\s*\n")
 _ERROR_LINE = re.compile(r"^error:\s*(?P<msg>.+)$", re.MULTILINE)
+# regorus keeps integers in [-2^63, 2^64 - 1] exact and turns larger ones into floats; 19 digits
+# in a row is the cheap test that finds every candidate in the serialized input.
+_EXACT_INTEGERS = (-(2**63), 2**64 - 1)
+_LONG_NUMBER = re.compile(r"\d{19}")
+ENGINE_MAX_DEPTH = 127
+UNDEFINED = "<undefined>"
 
 
 @dataclass(frozen=True)
@@ -61,52 +74,44 @@ def engine_error(exc: Exception, what: str) -> PolicyError:
     return PolicyError(f"{what}: {message}")
 
 
-class RegorusEngine:
-    """regorus (the ``gordon-to-regorus`` wheel), compiled once per run."""
+@dataclass(frozen=True)
+class _Inspection:
+    """What the runner needs from the compiled policies' AST (small enough to cross processes)."""
 
-    def __init__(self, policies: list[PolicySource], data: dict[str, Any], rego_v0: bool = False) -> None:
-        self._engine = regorus.Engine()
-        self._engine.set_rego_v0(rego_v0)
-        # regorus caps line width, file size and line count of policies; OPA has no such caps, so
-        # raise them well past anything a policy file holds (input size is checked elsewhere).
-        self._engine.set_policy_length_config(
-            max_col=1_000_000, max_file_bytes=256 * 1024 * 1024, max_lines=10_000_000
-        )
+    rules: dict[str, Counter[str]]
+    tests: list[TestRule]
+    locations: dict[tuple[str, str], tuple[str, int]]
+
+
+class RegorusEngine:
+    """regorus (the ``gordon-to-regorus`` wheel), compiled once per run.
+
+    With ``limits``, the policies are first compiled and checked (vet.py) in a forked worker
+    within those limits: regorus's parser takes exponential time on nested arrays and overflows
+    its stack on long operator chains, and a policy may be written by an attacker. Only when that
+    worker succeeds does this process compile them (about 25 ms for the rule library).
+    """
+
+    def __init__(
+        self,
+        policies: list[PolicySource],
+        data: dict[str, Any],
+        rego_v0: bool = False,
+        limits: Limits | None = None,
+    ) -> None:
         self.policies = policies
-        for source in policies:
-            try:
-                self._engine.add_policy(source.path, source.text)
-            except RuntimeError as exc:
-                raise engine_error(exc, "cannot compile policy") from exc
-        if data:
-            try:
-                self._engine.add_data_json(json.dumps(data))
-            except RuntimeError as exc:
-                raise engine_error(exc, "cannot load data") from exc
-        self._rules, self._tests = self._collect_rules()
+        if limits is None:
+            self._engine = _compile(policies, data, rego_v0)
+            inspection = _inspect(self._engine)
+        else:
+            inspection = _probe(policies, data, rego_v0, limits)
+            self._engine = _compile(policies, data, rego_v0)
+        self._rules, self._tests, self._locations = inspection.rules, inspection.tests, inspection.locations
+        # Called with (what, file, line) before each rule is evaluated: the evaluation worker
+        # records it so a crash or a timeout can name the rule.
+        self.on_rule: Callable[[str, str | None, int | None], None] | None = None
         # Cloning per input costs ~50 us; only pay it when some policy reads data.conftest.
         self.uses_file_data = any("conftest" in s.text for s in policies)
-
-    def _collect_rules(self) -> tuple[dict[str, Counter[str]], list[TestRule]]:
-        """namespace -> rule head name -> number of definitions (conftest counts each); test rules."""
-        try:
-            modules = json.loads(self._engine.get_ast_as_json())
-        except RuntimeError as exc:
-            raise engine_error(exc, "cannot read policies") from exc
-        rules: dict[str, Counter[str]] = {}
-        tests: dict[tuple[str, str], TestRule] = {}
-        for module in modules:
-            ast = module["ast"]
-            namespace = ".".join(_ref_path(ast["package"]["refr"]))
-            counter = rules.setdefault(namespace, Counter())
-            for rule in ast.get("rules", []):
-                name = _rule_name(rule)
-                if name:
-                    counter[name] += 1
-                if name and name.startswith("test_") and (namespace, name) not in tests:
-                    line = rule["Spec"]["span"]["line"]
-                    tests[(namespace, name)] = TestRule(namespace, name, module["source"]["file"], line)
-        return rules, sorted(tests.values(), key=lambda t: (t.file, t.line))
 
     def namespaces(self) -> list[str]:
         return sorted(self._rules)
@@ -121,6 +126,8 @@ class RegorusEngine:
         """Evaluate one ``test_`` rule: passes when it is defined and true. Returns print() output."""
         engine = self._engine.clone()
         engine.set_gather_prints(True)
+        if self.on_rule is not None:
+            self.on_rule(f"evaluating data.{rule.namespace}.{rule.name}", rule.file, rule.line)
         try:
             raw = engine.eval_rule_as_json(f"data.{rule.namespace}.{rule.name}")
         except RuntimeError as exc:
@@ -134,7 +141,10 @@ class RegorusEngine:
 
         The input is serialized and set once; each rule is evaluated by path, which needs no
         query parsing (measured: 25 rules by path cost less than one query that builds them).
-        A rule whose value is not a set or array (conftest ignores those) reads as ``[]``.
+        An undefined rule reads as ``[]``; a ``deny``/``violation``/``warn`` rule whose value is not
+        a collection of strings and objects with a string ``msg`` (conftest would ignore it) is a
+        PolicyError at the rule's line. An input that the engine cannot hold exactly (Infinity,
+        integers past 64 bits, nesting past the engine's depth) is a ParseError without a file.
         Evaluating rules rather than whole packages (``data.<ns>``) also avoids a regorus defect
         where a package spread over several files can evaluate some rules to empty sets.
         """
@@ -142,15 +152,20 @@ class RegorusEngine:
         if file_data is not None and self.uses_file_data:
             engine = engine.clone()
             engine.add_data(file_data)
-        try:
-            engine.set_input_json(json.dumps(document))
-        except RuntimeError as exc:
-            raise engine_error(exc, "cannot set input") from exc
+        set_input(engine, document)
         out: dict[str, dict[str, list[Any]]] = {}
+        hook = self.on_rule
         for namespace, names in rules.items():
             values: dict[str, list[Any]] = {}
             for name in names:
+                file, line = self._locations.get((namespace, name), (None, None))
+                if hook is not None:
+                    hook(f"evaluating data.{namespace}.{name}", file, line)
                 value = self._rule_value(engine, namespace, name)
+                if value is None or value == UNDEFINED:
+                    value = []
+                if _is_conftest_rule(name):
+                    _check_results(value, f"data.{namespace}.{name}", file, line)
                 values[name] = value if isinstance(value, list) else []
             out[namespace] = values
         return out
@@ -175,12 +190,143 @@ class RegorusEngine:
         engine = self._engine.clone()
         try:
             if document is not None:
-                engine.set_input_json(json.dumps(document))
+                set_input(engine, document)
             raw = engine.eval_query_as_json(query)
         except RuntimeError as exc:
             raise engine_error(exc, f"cannot evaluate {query}") from exc
         results = json.loads(raw).get("result") or []
         return [r["expressions"][0]["value"] for r in results]
+
+
+_JSON_KINDS = {bool: "a boolean", int: "a number", float: "a number", str: "a string", dict: "an object"}
+
+
+@functools.cache
+def _is_conftest_rule(name: str) -> bool:
+    return CONFTEST_RULE.match(name) is not None
+
+
+def _check_results(value: Any, path: str, file: str | None, line: int | None) -> None:
+    """conftest reads a deny/warn/violation value as messages: strings or objects with a string msg."""
+    if not isinstance(value, list):
+        kind = _JSON_KINDS.get(type(value), "value")
+        raise PolicyError(f"{path} is {kind}, not a set of messages; conftest would ignore it", file, line)
+    for item in value:
+        if isinstance(item, str) or (isinstance(item, dict) and isinstance(item.get("msg"), str)):
+            continue
+        shown = json.dumps(item)[:80]
+        raise PolicyError(
+            f"{path} produced {shown}, which is neither a string nor an object with a string "
+            '"msg"; conftest would ignore it',
+            file,
+            line,
+        )
+
+
+def set_input(engine: regorus.Engine, document: Any) -> None:
+    """Hand the input to regorus as JSON text, refusing what it would not hold exactly."""
+    try:
+        text = json.dumps(document, allow_nan=False)
+    except ValueError:
+        raise ParseError(
+            "the input holds a number JSON cannot represent (one too large, such as 1e400, or NaN)"
+        ) from None
+    except RecursionError:
+        raise ParseError("the input nests too deeply to evaluate") from None
+    if _LONG_NUMBER.search(text):
+        _check_integers(document)
+    try:
+        engine.set_input_json(text)
+    except RuntimeError as exc:
+        if "recursion limit" in str(exc):
+            raise ParseError(
+                f"the input nests deeper than the engine's limit of {ENGINE_MAX_DEPTH} levels"
+            ) from None
+        raise engine_error(exc, "cannot set input") from exc
+
+
+def _check_integers(document: Any) -> None:
+    low, high = _EXACT_INTEGERS
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, int) and not isinstance(node, bool) and not low <= node <= high:
+            raise ParseError(
+                f"the input holds the integer {str(node)[:40]}, outside the range the engine compares "
+                "exactly (-2^63 to 2^64-1); write it as a string"
+            )
+
+
+def _compile(
+    policies: list[PolicySource],
+    data: dict[str, Any],
+    rego_v0: bool,
+    on_file: Callable[[str, str | None, int | None], None] | None = None,
+) -> regorus.Engine:
+    engine = regorus.Engine()
+    engine.set_rego_v0(rego_v0)
+    # regorus caps line width, file size and line count of policies; OPA has no such caps, so
+    # raise them well past anything a policy file holds (input size is checked elsewhere).
+    engine.set_policy_length_config(max_col=1_000_000, max_file_bytes=256 * 1024 * 1024, max_lines=10_000_000)
+    for source in policies:
+        if on_file is not None:
+            on_file("compiling the policy", source.path, None)
+        try:
+            engine.add_policy(source.path, source.text)
+        except RuntimeError as exc:
+            raise engine_error(exc, "cannot compile policy") from exc
+    if data:
+        try:
+            engine.add_data_json(json.dumps(data))
+        except RuntimeError as exc:
+            raise engine_error(exc, "cannot load data") from exc
+    return engine
+
+
+def _probe(policies: list[PolicySource], data: dict[str, Any], rego_v0: bool, limits: Limits) -> _Inspection:
+    """Compile and inspect in a guarded worker; the parent compiles only what the worker survived."""
+    steps: list[Callable[[str, str | None, int | None], None]] = []
+
+    def work(_: None) -> _Inspection:
+        engine = _compile(policies, data, rego_v0, on_file=steps[0] if steps else None)
+        if steps:
+            steps[0]("reading the syntax tree of the policies", None, None)
+        return _inspect(engine)
+
+    def setup(progress: Progress) -> None:
+        steps.append(progress.step)
+
+    return run_guarded([None], work, limits, describe=lambda _: "", setup=setup)[0]
+
+
+def _inspect(engine: regorus.Engine) -> _Inspection:
+    """namespace -> rule head name -> number of definitions (conftest counts each); test rules;
+    where each rule is defined. Also runs the checks of vet.py."""
+    try:
+        modules = json.loads(engine.get_ast_as_json())
+    except RuntimeError as exc:
+        raise engine_error(exc, "cannot read policies") from exc
+    except RecursionError:
+        raise PolicyError("a policy nests too deeply to check") from None
+    locations = vet_modules(modules)
+    rules: dict[str, Counter[str]] = {}
+    tests: dict[tuple[str, str], TestRule] = {}
+    for module in modules:
+        ast = module["ast"]
+        namespace = ".".join(_ref_path(ast["package"]["refr"]))
+        counter = rules.setdefault(namespace, Counter())
+        for rule in ast.get("rules", []):
+            name = _rule_name(rule)
+            if name:
+                counter[name] += 1
+            if name and name.startswith("test_") and (namespace, name) not in tests:
+                line = rule["Spec"]["span"]["line"]
+                tests[(namespace, name)] = TestRule(namespace, name, module["source"]["file"], line)
+    return _Inspection(rules, sorted(tests.values(), key=lambda t: (t.file, t.line)), locations)
 
 
 def rule_ref(namespace: str, rule: str) -> str:
@@ -227,3 +373,25 @@ def read_policy(path: Path) -> PolicySource:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise PolicyError("policy file is not valid UTF-8", file=str(path), line=line) from exc
+
+
+ENGINES = ("regorus", "opa")
+AnyEngine: TypeAlias = "RegorusEngine | OpaEngine"
+
+
+def make_engine(
+    name: str,
+    policies: list[PolicySource],
+    data: dict[str, Any],
+    rego_v0: bool = False,
+    trace: bool = False,
+    limits: Limits | None = None,
+) -> AnyEngine:
+    """The engine adapter named by ``--engine``: the embedded regorus, or the ``opa`` binary."""
+    if name == "opa" or trace:
+        from sentinel.runner.opa_engine import OpaEngine
+
+        return OpaEngine(policies, data, rego_v0=rego_v0, trace=trace)
+    if name != "regorus":
+        raise UsageError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}")
+    return RegorusEngine(policies, data, rego_v0=rego_v0, limits=limits)

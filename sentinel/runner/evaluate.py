@@ -9,22 +9,25 @@ are evaluated element by element under the same file name.
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import functools
+import json
 import os
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sentinel import parsers
+from sentinel import library, parsers
 from sentinel.errors import ParseError, SentinelError, UsageError
-from sentinel.runner.engine import Engine, PolicySource, RegorusEngine
+from sentinel.runner.engine import AnyEngine, Engine, PolicySource, RegorusEngine, make_engine
 from sentinel.runner.loader import find_policies, load_data
 from sentinel.runner.results import CheckResult, Location, Result
+from sentinel.runner.sandbox import DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT_S, Limits, Progress, run_guarded
 
 FAILURE_RULE = re.compile(r"^(deny|violation)(_[a-zA-Z0-9]+)*$")
 WARNING_RULE = re.compile(r"^warn(_[a-zA-Z0-9]+)*$")
@@ -45,6 +48,18 @@ class TestOptions:
     rego_v0: bool = False
     jobs: int = 0
     max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES
+    engine: str = "regorus"
+    trace: bool = False
+    timeout: float = DEFAULT_TIMEOUT_S
+    memory_limit: int = DEFAULT_MEMORY_BYTES
+    # Data under the data files (the shipped library's defaults, overridable) and over them
+    # (conftest.yml's params and exceptions): see sentinel.library.overlay.
+    default_data: tuple[str, ...] = ()
+    data_config: Mapping[str, Any] | None = field(default=None, compare=False)
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(timeout=self.timeout, memory=self.memory_limit)
 
 
 @dataclass
@@ -85,25 +100,41 @@ def strip_rule_prefix(name: str) -> str:
 def select_namespaces(engine: Engine, patterns: tuple[str, ...], all_namespaces: bool) -> list[str]:
     """Namespaces to evaluate: all, or those matching the (glob) patterns.
 
-    A literal name with no policies is kept (it reports "no policies found" and passes, as in
-    conftest); a glob that matches nothing selects nothing.
+    A pattern that matches no package is a UsageError (conftest passes with nothing evaluated).
     """
     available = engine.namespaces()
     if all_namespaces:
         return available
+    return match_namespaces(patterns, available)
+
+
+def match_namespaces(patterns: tuple[str, ...], available: list[str]) -> list[str]:
+    """The namespaces matching each pattern; UsageError naming the packages that exist if one matches none."""
     selected: list[str] = []
     for pattern in patterns:
-        if any(ch in pattern for ch in "*?["):
-            selected.extend(ns for ns in available if fnmatch.fnmatchcase(ns, pattern))
-        else:
-            selected.append(pattern)
+        matched = [ns for ns in available if fnmatch.fnmatchcase(ns, pattern)]
+        if not matched:
+            close = difflib.get_close_matches(pattern, available, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            shown = ", ".join(available[:30])
+            if len(available) > 30:
+                shown += f", ... ({len(available)} in all)"
+            raise UsageError(
+                f"namespace {pattern!r} matches no policy package{hint} "
+                f"(packages: {shown or 'none'}; --all-namespaces tests them all)"
+            )
+        selected.extend(matched)
     return list(dict.fromkeys(selected))
 
 
-def build_engine(options: TestOptions, include_tests: bool = False) -> RegorusEngine:
-    policies: list[PolicySource] = find_policies(list(options.policy), include_tests=include_tests)
-    data = load_data(list(options.data))
-    return RegorusEngine(policies, data, rego_v0=options.rego_v0)
+def build_engine(options: TestOptions) -> AnyEngine:
+    policies: list[PolicySource] = find_policies(list(options.policy))
+    data = library.overlay(
+        load_data(list(options.default_data)), load_data(list(options.data)), options.data_config
+    )
+    return make_engine(
+        options.engine, policies, data, rego_v0=options.rego_v0, trace=options.trace, limits=options.limits
+    )
 
 
 def _to_result(value: Any, query: str) -> Result | None:
@@ -120,7 +151,8 @@ def _to_result(value: Any, query: str) -> Result | None:
         metadata = {k: v for k, v in value.items() if k not in ("msg", "_loc")}
         metadata["query"] = query
         return Result(msg=msg, loc=location, metadata=metadata)
-    return None
+    shown = json.dumps(value)[:80]
+    raise SentinelError(f"{query}: a result must be a string or an object with a msg, not {shown}")
 
 
 def check_document(engine: Engine, name: str, document: Any, namespaces: list[str]) -> list[CheckResult]:
@@ -135,7 +167,13 @@ def check_document(engine: Engine, name: str, document: Any, namespaces: list[st
         if counts[ns]
     }
     file_data = {"conftest": {"file": {"name": name, "dir": os.path.dirname(name)}}}
-    values = engine.evaluate_rules(wanted, document, file_data) if wanted else {}
+    try:
+        values = engine.evaluate_rules(wanted, document, file_data) if wanted else {}
+    except ParseError as exc:
+        # The engine refused the input itself (a number or a depth it cannot hold): name the input.
+        if exc.file is None:
+            raise ParseError(exc.message, file=name) from None
+        raise
     return [_bookkeep(name, ns, counts[ns], values.get(ns, {})) for ns in namespaces]
 
 
@@ -198,7 +236,8 @@ def discover_inputs(paths: list[str], parser: str | None, ignore: str | None) ->
         path = Path(raw)
         if not path.exists():
             raise ParseError("input file does not exist", file=raw)
-        if path.is_file():
+        if not path.is_dir():
+            # Named explicitly: read as given; the reader refuses FIFOs and devices without blocking.
             found.append(raw)
             continue
         for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
@@ -209,6 +248,7 @@ def discover_inputs(paths: list[str], parser: str | None, ignore: str | None) ->
                     continue
                 if parser is None and not parsers.can_parse(rel):
                     continue
+                parsers.check_regular(rel)
                 found.append(rel)
     if not found:
         raise UsageError("no input files found")
@@ -216,15 +256,54 @@ def discover_inputs(paths: list[str], parser: str | None, ignore: str | None) ->
 
 
 def _parse(job: _Job) -> Any:
-    if job.path is None:
-        return job.document
-    if job.path == "-":
-        return job.document
-    return parsers.parse_file(job.path, job.parser, max_bytes=job.max_bytes)
+    if job.path is None or job.path == "-":
+        document = job.document
+    else:
+        document = parsers.parse_file(job.path, job.parser, max_bytes=job.max_bytes)
+    if document is None:
+        raise ParseError("input is empty (it parses to null, which no rule could check)", file=job.name)
+    return document
+
+
+def _check_job(engine: Engine, namespaces: list[str], job: _Job) -> list[CheckResult]:
+    return check_input(engine, job.name, _parse(job), namespaces)
+
+
+def _check_combined(engine: Engine, namespaces: list[str], jobs: list[_Job]) -> list[CheckResult]:
+    return check_document(engine, "Combined", parsers.combine({j.name: _parse(j) for j in jobs}), namespaces)
+
+
+def _run_regorus(
+    engine: RegorusEngine, jobs: list[_Job], namespaces: list[str], options: TestOptions
+) -> list[CheckResult]:
+    """Evaluate in forked workers within the time and memory limits (see sandbox.py)."""
+
+    def hook(progress: Progress) -> None:
+        engine.on_rule = progress.step
+
+    if options.combine:
+        combined = run_guarded(
+            [jobs],
+            functools.partial(_check_combined, engine, namespaces),
+            options.limits,
+            describe=lambda _: "the combined input",
+            setup=hook,
+        )
+        return [r for part in combined for r in part]
+    workers = (options.jobs or os.cpu_count() or 1) if len(jobs) >= PARALLEL_THRESHOLD else 1
+    outcome = run_guarded(
+        jobs,
+        functools.partial(_check_job, engine, namespaces),
+        options.limits,
+        describe=lambda job: f"input {job.name}",
+        workers=workers,
+        setup=hook,
+    )
+    return [r for part in outcome for r in part]
 
 
 # Worker state lives in the worker process only (set by its initializer).
-_worker_engine: RegorusEngine | None = None
+_worker_engine: AnyEngine | None = None
 _worker_namespaces: list[str] = []
 
 
@@ -245,7 +324,7 @@ def _run_job(job: _Job) -> list[CheckResult] | SentinelError:
 def run_tests(
     files: list[str],
     options: TestOptions,
-    stdin_text: str | None = None,
+    stdin_text: str | bytes | None = None,
     documents: list[Input] | None = None,
 ) -> list[CheckResult]:
     """Evaluate input files (and/or in-memory documents) and return conftest-shaped results.
@@ -258,12 +337,17 @@ def run_tests(
     for path in files:
         if path == "-":
             text = stdin_text or ""
-            jobs.append(_Job(name="-", path="-", document=parsers.parse_stdin(text, options.parser)))
+            if not text.strip():
+                raise ParseError("standard input is empty; nothing to evaluate", file="-")
+            document = parsers.parse_stdin(text, options.parser, max_bytes=options.max_input_bytes)
+            jobs.append(_Job(name="-", path="-", document=document))
         else:
             jobs.append(_Job(name=path, path=path, parser=options.parser, max_bytes=options.max_input_bytes))
     for doc in documents or []:
         jobs.append(_Job(name=doc.name, document=doc.document))
 
+    if isinstance(engine, RegorusEngine):
+        return _run_regorus(engine, jobs, namespaces, options)
     if options.combine:
         combined = parsers.combine({job.name: _parse(job) for job in jobs})
         return check_document(engine, "Combined", combined, namespaces)

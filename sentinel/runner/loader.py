@@ -21,12 +21,11 @@ def _walk(root: Path) -> list[Path]:
     return out
 
 
-def is_test_policy(path: Path) -> bool:
-    return path.name.endswith("_test.rego")
+def find_policies(paths: list[str]) -> list[PolicySource]:
+    """Every ``.rego`` file under ``paths`` (recursively), for evaluation and for verify alike.
 
-
-def find_policies(paths: list[str], include_tests: bool = False) -> list[PolicySource]:
-    """Every ``.rego`` file under ``paths`` (recursively); ``*_test.rego`` only for verify.
+    Like OPA and conftest, a file's name does not make it a test: ``verify`` runs the rules named
+    ``test_*`` wherever they are, and ``*_test.rego`` files are evaluated like any other.
 
     A path that does not exist, or paths that hold no policy at all, are errors: a gate with
     no policies must never pass.
@@ -39,8 +38,6 @@ def find_policies(paths: list[str], include_tests: bool = False) -> list[PolicyS
         candidates = [path] if path.is_file() else _walk(path)
         for candidate in candidates:
             if candidate.suffix != ".rego":
-                continue
-            if is_test_policy(candidate) and not include_tests:
                 continue
             files.append(candidate)
     if not files:
@@ -112,7 +109,11 @@ def _merge(
             continue
         if key in into and into[key] != value:
             dotted = ".".join(here)
-            first = origins.get(here, "an earlier data file")
+            # The key may have come inside an object set by an earlier file: name the nearest one.
+            first = next(
+                (origins[here[:i]] for i in range(len(here), 0, -1) if here[:i] in origins),
+                "an earlier data file",
+            )
             raise PolicyError(f"conflicting data: data.{dotted} is also set by {first}", file=source)
         into[key] = value
         origins[here] = source

@@ -20,6 +20,7 @@ import yaml
 from click.testing import CliRunner
 
 from sentinel.cli import main
+from sentinel.results_file import RECORD_KEY, RunRecord, checked_out_revision, sha256
 from testsupport.github_server import SPEC_FILE, Contract, FakeGitHub
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,8 +89,9 @@ class Bot:
         return path
 
     def results(self, results: list[dict[str, Any]], name: str = "results.json") -> Path:
+        """A results file as `sentinel check --results-file` writes it for this work tree."""
         path = self.root / name
-        path.write_text(json.dumps(results), encoding="utf-8")
+        path.write_text(json.dumps(results_document(self.root, results)), encoding="utf-8")
         return path
 
     def event(
@@ -144,6 +146,13 @@ def bot(github: FakeGitHub, tmp_path: Path) -> Bot:
     runner = Bot(github, root)
     runner.configure()
     return runner
+
+
+def results_document(root: Path, results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Conftest results wrapped in the run record of a complete check of ``root``'s checkout."""
+    inputs = {str(r["filename"]): sha256(str(r["filename"]).encode()) for r in results}
+    record = RunRecord(revision=checked_out_revision(root), policy_hash=sha256(b"policies"), inputs=inputs)
+    return {RECORD_KEY: record.to_json(), "results": results}
 
 
 def failure(

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from sentinel.bot.findings import collect, load_results, summarize
+from sentinel.bot.findings import collect, load_results, parse_results, summarize
 from sentinel.errors import SentinelError
 from sentinel.runner.results import CheckResult
+from tests.bot.conftest import results_document
 
 
 def _results(raw: list[dict[str, Any]]) -> list[CheckResult]:
@@ -94,26 +96,24 @@ def test_summary_counts_by_category_and_severity() -> None:
     assert (row.category, row.severity, row.blocking, row.warnings) == ("arch", "error", 2, 1)
 
 
-def test_a_results_file_that_is_not_a_list_is_an_error(tmp_path: Path) -> None:
-    path = tmp_path / "r.json"
-    path.write_text('{"filename": "a"}')
+def test_results_that_are_not_a_list_are_an_error() -> None:
     with pytest.raises(SentinelError, match="must be a JSON list"):
-        load_results(path)
+        parse_results({"filename": "a"}, "r.json")
 
 
-def test_a_result_with_a_non_object_failure_is_an_error(tmp_path: Path) -> None:
-    path = tmp_path / "r.json"
-    path.write_text('[{"filename": "a", "namespace": "main", "failures": ["text"]}]')
+def test_a_result_with_a_non_object_failure_is_an_error() -> None:
+    raw = [{"filename": "a", "namespace": "main", "failures": ["text"]}]
     with pytest.raises(SentinelError, match=r"results\[0\]\.failures must be a list of objects"):
-        load_results(path)
+        parse_results(raw, "r.json")
 
 
-def test_conftest_output_loads(tmp_path: Path) -> None:
+def test_conftest_output_loads_inside_a_run_record(tmp_path: Path) -> None:
     path = tmp_path / "r.json"
-    path.write_text(
+    raw = json.loads(
         '[{"filename": "deploy.yaml", "namespace": "main", "successes": 2, '
         '"failures": [{"msg": "Containers must not run as root", "metadata": {"query": "data.main.deny"}}]}]'
     )
+    path.write_text(json.dumps(results_document(tmp_path, raw)))
     (finding,) = collect(load_results(path))
     assert (finding.rule, finding.message, finding.blocking) == (
         "data.main.deny",

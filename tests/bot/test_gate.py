@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
+from typing import Any
 
-from tests.bot.conftest import HEAD, Bot, failure, result
+from tests.bot.conftest import HEAD, Bot, failure, result, results_document
+from tests.conftest import GitRepo
+from testsupport.github_server import FakeGitHub
 
 BLOCKING = failure("secret in config", "secrets.detected", "config/app.yml", 4)
 WARNING = failure("test sleeps", "testing.async_sleep", "tests/test_a.py", 2, severity="warning")
@@ -147,3 +151,83 @@ def test_a_message_cannot_start_a_workflow_command_line(bot: Bot) -> None:
     sneaky = failure("bad\n::add-mask::x", "secrets.detected", "a.py", 1)
     outcome = bot.run("gate", "--results", str(bot.results([result(failures=[sneaky])])), token=False)
     assert not any(line.startswith("::") for line in outcome.stdout.splitlines())
+
+
+def _raw(bot: Bot, results: list[dict[str, Any]], **record: Any) -> Path:
+    document = results_document(bot.root, results)
+    document["sentinel_run"].update(record)
+    path = bot.root / "results.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+def test_a_committed_empty_results_file_cannot_pass_when_check_breaks_on_its_config(
+    git_repo: GitRepo, github: FakeGitHub
+) -> None:
+    git_repo.write("sentinel-results.json", "[]\n")
+    git_repo.write("conftest.yml", "extract:\n  kinds: [horoscope]\n")
+    git_repo.commit("sneaky")
+    bot = Bot(github, git_repo.root)
+    checked = bot.run("check", "--results-file", "sentinel-results.json", "-o", "sarif", token=False)
+    assert checked.exit_code == 2
+    outcome = bot.run("gate", "--results", "sentinel-results.json", token=False)
+    assert outcome.exit_code == 2
+    assert "sentinel-results.json: results file not found" in outcome.stderr
+    assert "PASS" not in outcome.stdout
+
+
+def test_a_bare_conftest_list_is_refused(bot: Bot) -> None:
+    path = bot.root / "results.json"
+    path.write_text("[]", encoding="utf-8")
+    outcome = bot.run("gate", "--results", str(path), token=False)
+    assert outcome.exit_code == 2
+    assert "no run record" in outcome.stderr
+
+
+def test_an_empty_results_file_is_refused(bot: Bot) -> None:
+    path = bot.root / "results.json"
+    path.write_text("", encoding="utf-8")
+    outcome = bot.run("gate", "--results", str(path), token=False)
+    assert outcome.exit_code == 2
+    assert "results file is empty" in outcome.stderr
+
+
+def test_a_record_of_a_run_that_did_not_complete_is_refused(bot: Bot) -> None:
+    outcome = bot.run("gate", "--results", str(_raw(bot, [result()], complete=False)), token=False)
+    assert outcome.exit_code == 2
+    assert "did not complete" in outcome.stderr
+
+
+def test_results_written_by_another_sentinel_version_are_refused(bot: Bot) -> None:
+    outcome = bot.run("gate", "--results", str(_raw(bot, [result()], sentinel_version="0.0.1")), token=False)
+    assert outcome.exit_code == 2
+    assert "written by Sentinel 0.0.1" in outcome.stderr
+
+
+def test_results_in_which_no_input_was_evaluated_are_refused(bot: Bot) -> None:
+    outcome = bot.run("gate", "--results", str(_raw(bot, [], inputs={})), token=False)
+    assert outcome.exit_code == 2
+    assert "no input was evaluated" in outcome.stderr
+
+
+def test_a_symlink_at_the_results_path_is_refused(bot: Bot) -> None:
+    real = bot.results([result()], name="real.json")
+    (bot.root / "results.json").symlink_to(real)
+    outcome = bot.run("gate", "--results", "results.json", token=False)
+    assert outcome.exit_code == 2
+    assert "symlink" in outcome.stderr
+
+
+def test_results_of_another_commit_are_refused(git_repo: GitRepo, github: FakeGitHub) -> None:
+    git_repo.write("policy/p.rego", 'package main\nimport rego.v1\ndeny contains "x" if false\n')
+    git_repo.write("conftest.yml", "policy: [policy]\nextract:\n  kinds: [files]\n")
+    git_repo.write(".gitignore", ".sentinel/\nresults.json\n")
+    first = git_repo.commit("first")
+    bot = Bot(github, git_repo.root)
+    assert bot.run("check", "--results-file", "results.json", token=False).exit_code == 0
+    assert bot.run("gate", "--results", "results.json", token=False).exit_code == 0
+    git_repo.write("README.md", "later\n")
+    second = git_repo.commit("second")
+    outcome = bot.run("gate", "--results", "results.json", token=False)
+    assert outcome.exit_code == 2
+    assert f"results are for revision {first}, but {second} is checked out" in outcome.stderr

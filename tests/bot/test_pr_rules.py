@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sentinel.bot.pr_rules import ChangedFile, check_spec, check_template, sections
 from sentinel.bot.settings import SpecRule, TemplateRule
-from tests.bot.conftest import HEAD, Bot
+from tests.bot.conftest import HEAD, Bot, result
 from tests.conftest import GitRepo
 
 TEMPLATE = """\
@@ -112,7 +112,7 @@ def test_pr_rules_use_the_description_from_github_and_the_diff_from_git(git_repo
 def test_pr_rule_findings_reach_the_comment_and_the_gate(bot: Bot) -> None:
     bot.write(".github/pull_request_template.md", TEMPLATE)
     bot.server.add_pull(7, HEAD, "b" * 40, body="")
-    path = bot.results([])
+    path = bot.results([result()])
     outcome = bot.run("gate", "--post", "--results", str(path), "--pr", "7")
     assert outcome.exit_code == 1
     assert "pr.template.empty" in bot.server.comments_on(7)[0]["body"]
@@ -122,7 +122,7 @@ def test_pr_rule_findings_reach_the_comment_and_the_gate(bot: Bot) -> None:
 def test_the_spec_rule_asks_github_for_the_files_without_a_local_base(bot: Bot) -> None:
     bot.configure(spec={"code_paths": ["src/**"], "spec_paths": ["docs/spec/**"]}, pr_template=False)
     bot.server.add_pull(7, HEAD, "b" * 40, files=[("src/a.py", "modified")])
-    outcome = bot.run("gate", "--results", str(bot.results([])), "--pr", "7")
+    outcome = bot.run("gate", "--results", str(bot.results([result()])), "--pr", "7")
     assert outcome.exit_code == 1
     assert "pr.spec.missing" in outcome.stdout
     assert [r.operation for r in bot.server.requests] == ["pulls/get", "pulls/list-files"]

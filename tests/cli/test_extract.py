@@ -46,7 +46,7 @@ def test_extract_writes_one_document_per_kind(in_repo) -> None:
     code, _ = _invoke("extract", "-k", "files", "-k", "imports")
     assert code == 0
     written = sorted(p.name for p in (in_repo.root / ".sentinel" / "inputs").iterdir())
-    assert written == ["files.json", "imports.json"]
+    assert written == [".sentinel-owned", "files.json", "imports.json"]
     doc = json.loads((in_repo.root / ".sentinel" / "inputs" / "files.json").read_text())
     assert doc["kind"] == "files" and [f["path"] for f in doc["files"]] == ["app/main.py"]
 
@@ -91,7 +91,7 @@ def test_check_writes_a_results_file_for_the_bot(in_repo) -> None:
     in_repo.write("deploy.sh", "echo hi\n")
     in_repo.commit()
     _invoke("check", "-p", "policies", "-k", "files", "--results-file", "results.json")
-    results = json.loads((in_repo.root / "results.json").read_text())
+    results = json.loads((in_repo.root / "results.json").read_text())["results"]
     [failure] = [f for r in results for f in r.get("failures", [])]
     assert failure["loc"] == {"file": "deploy.sh", "line": 1}
 

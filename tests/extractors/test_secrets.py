@@ -18,7 +18,9 @@ from detect_secrets.core import scan as ds_scan
 from detect_secrets.settings import default_settings
 
 from extractors.base import ExtractContext
+from extractors.run import mask_problems
 from extractors.secrets import extract
+from extractors.secrets.mask import mask_secrets
 from extractors.secrets.prefilter import required_literals
 from extractors.selection import select_files
 from sentinel.errors import SentinelError
@@ -201,16 +203,32 @@ def test_named_baseline_that_is_missing_is_a_problem(tmp_path: Path) -> None:
     assert [(p["file"], p["code"]) for p in doc["problems"]] == [("audit/.secrets.baseline", "baseline")]
 
 
-def test_binary_and_undecodable_files_are_problems_not_crashes(tmp_path: Path) -> None:
+def test_files_with_nul_or_invalid_utf8_bytes_are_still_scanned(tmp_path: Path) -> None:
     write(tmp_path, "blob.dat", b"\x00\x01" + AWS_KEY.encode())
-    write(tmp_path, "latin1.txt", "line one\ncaf\xe9\n".encode("latin-1"))
-    write(tmp_path, "logo.png", b"\x89PNG\r\n\x1a\n\x00")
+    write(tmp_path, "latin1.py", f'# caf\xe9\nAWS = "{AWS_KEY}"\n'.encode("latin-1"))
+    write(tmp_path, "logo.png", b"\x89PNG\r\n\x1a\n\x00" + AWS_KEY.encode())
     doc = run(tmp_path)
-    assert {(p["file"], p["code"], p["line"]) for p in doc["problems"]} == {
-        ("blob.dat", "binary", None),
-        ("latin1.txt", "encoding", 2),
-    }
-    assert doc["findings"] == []
+    assert doc["problems"] == []
+    assert rules_at(doc) == {("blob.dat", 1, "AWS Access Key"), ("latin1.py", 2, "AWS Access Key")}
+    assert doc["totals"]["files_scanned"] == 2
+
+
+def test_file_over_the_size_limit_is_scanned_in_pieces_with_its_line_numbers(tmp_path: Path) -> None:
+    filler = "x = 1\n" * 5000
+    write(tmp_path, "big.py", f'{filler}AWS = "{AWS_KEY}"\n{filler}token = "{GITHUB_TOKEN}"\n')
+    doc = extract(ExtractContext(root=tmp_path, files=("big.py",), max_file_bytes=1000, jobs=1))
+    whole = extract(ExtractContext(root=tmp_path, files=("big.py",), jobs=1))
+    assert doc["problems"] == []
+    assert {("big.py", 5001, "AWS Access Key"), ("big.py", 10002, "GitHub Token")} <= rules_at(doc)
+    assert doc["findings"] == whole["findings"]
+
+
+def test_secret_across_a_piece_boundary_of_one_long_line_is_found(tmp_path: Path) -> None:
+    block = 1 << 16
+    line = "a" * (block - 10) + f' "{AWS_KEY}" ' + "b" * block
+    write(tmp_path, "min.js", "first\r\n" + line + "\r\nlast\n")
+    doc = extract(ExtractContext(root=tmp_path, files=("min.js",), max_file_bytes=1000, jobs=1))
+    assert rules_at(doc) == {("min.js", 2, "AWS Access Key")}
 
 
 def test_unknown_option_is_an_error(tmp_path: Path) -> None:
@@ -258,14 +276,14 @@ def test_document_matches_its_schema(
     tmp_path: Path, validate_document: Callable[[dict[str, Any]], None]
 ) -> None:
     write(tmp_path, "a.py", f'KEY = "{AWS_KEY}"\n')
-    write(tmp_path, "blob.dat", b"\x00\x01")
     write(
         tmp_path,
         ".secrets.baseline",
         _baseline(
             {
                 "a.py": [{"type": "AWS Access Key", "hashed_secret": sha1(AWS_KEY), "is_secret": True}],
-            }
+            },
+            plugins_used=[{"name": "Base64HighEntropyString", "limit": 99}],
         ),
     )
     doc = run(tmp_path)
@@ -311,3 +329,27 @@ def test_importing_the_scanner_leaves_configparser_line_numbers_intact() -> None
         assert exc.errors and exc.errors[0][0] == 3
     else:
         raise AssertionError("a line that is not a key must be a parsing error")
+
+
+@pytest.mark.parametrize(("secret", "shown"), [
+    (AWS_KEY, "AKIA****"),
+    (GITHUB_TOKEN, "ghp_****"),
+    (STRIPE_KEY, "sk_l****"),
+    (HIGH_ENTROPY, HIGH_ENTROPY[:4] + "****"),
+])
+def test_mask_secrets_keeps_at_most_four_leading_characters(secret: str, shown: str) -> None:
+    masked = mask_secrets(f"rotate {secret} next week")
+    assert masked == f"rotate {shown} next week"
+    assert secret not in masked
+
+
+def test_mask_secrets_masks_keyword_values_and_leaves_plain_text_alone() -> None:
+    assert "s3cr3t-value-x" not in mask_secrets(KEYWORD_ASSIGNMENT)
+    plain = "fix the cache eviction (see #12) when the tenant goes"
+    assert mask_secrets(plain) == plain
+
+
+def test_problem_messages_are_masked_by_the_extract_stage() -> None:
+    doc = {"kind": "x", "problems": [{"file": "a.env", "line": 2, "code": "syntax",
+                                      "message": f"cannot parse {AWS_KEY!r}"}]}
+    assert mask_problems(doc)["problems"][0]["message"] == "cannot parse 'AKIA****'"

@@ -136,14 +136,27 @@ def test_tree_sitter_syntax_error_is_a_problem_with_a_line(git_repo: Any, rel: s
     assert [t["text"] for t in doc["todos"]] == ["kept"]
 
 
-@pytest.mark.parametrize(("content", "code"), [
-    (f"# {MARK_TODO}\n".encode() + b"\xff\xfe", "encoding"),
-    (f"# {MARK_TODO}\n".encode() + b"\x00", "binary"),
-])
-def test_unreadable_file_with_marker_bytes_is_a_problem(git_repo: Any, content: bytes, code: str) -> None:
-    git_repo.write("a.rs", content)
+def test_binary_file_with_marker_bytes_is_a_problem(git_repo: Any) -> None:
+    git_repo.write("a.rs", f"// {MARK_TODO}\n".encode() + b"\x00")
     doc = extract(git_repo.root)
-    assert [(p["file"], p["code"]) for p in doc["problems"]] == [("a.rs", code)]
+    assert [(p["file"], p["code"]) for p in doc["problems"]] == [("a.rs", "binary")]
+
+
+def test_invalid_utf8_byte_does_not_hide_the_markers_of_a_file(git_repo: Any) -> None:
+    source = f"# caf\xe9 au lait\nx = 1  # {MARK_FIXME}: drop the latin-1 byte\n"
+    git_repo.write("a.py", source.encode("latin-1"))
+    doc = extract(git_repo.root)
+    assert doc["problems"] == []
+    assert found(doc) == [("a.py", 2, MARK_FIXME, "drop the latin-1 byte")]
+
+
+def test_secret_in_a_marker_comment_is_masked_in_text_author_and_document(git_repo: Any) -> None:
+    key = "AKIA" + "ZZQ3D2L7XJ5WV4NB"
+    git_repo.write("a.py", f"x = 1  # {MARK_TODO}({key}): rotate {key} before release\n")
+    doc = extract(git_repo.root)
+    shown = [(t["text"], t["author"]) for t in doc["todos"]]
+    assert shown == [("rotate AKIA**** before release", "AKIA****")]
+    assert key not in json.dumps(doc)
 
 
 def test_file_without_marker_bytes_is_not_read_at_all(git_repo: Any) -> None:

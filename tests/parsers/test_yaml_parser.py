@@ -65,5 +65,8 @@ def test_yaml_python_object_tags_are_refused(write_file: WriteFile) -> None:
         parse_file(path)
 
 
-def test_file_without_extension_is_read_as_yaml_like_conftest(write_file: WriteFile) -> None:
-    assert parse_file(write_file("kubeconfig", "apiVersion: v1\n")) == {"apiVersion": "v1"}
+def test_file_without_extension_is_refused_rather_than_guessed_as_yaml(write_file: WriteFile) -> None:
+    path = write_file("kubeconfig", "apiVersion: v1\n")
+    with pytest.raises(ParseError, match="pass --parser"):
+        parse_file(path)
+    assert parse_file(path, parser="yaml") == {"apiVersion": "v1"}

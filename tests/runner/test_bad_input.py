@@ -97,9 +97,10 @@ def test_huge_input_is_refused_with_a_clear_error(write, run, tmp_path: Path, mo
     assert "big.json" in result.output
 
 
-def test_trace_is_refused_rather_than_ignored(write, run) -> None:
+def test_trace_without_opa_is_refused_rather_than_ignored(write, run, tmp_path: Path, monkeypatch) -> None:
     write("policy/p.rego", 'package main\nimport rego.v1\ndeny contains "x" if false\n')
     write("in.json", "{}")
+    monkeypatch.setenv("SENTINEL_OPA", str(tmp_path / "no-such-opa"))
     result = run("test", "--trace", "in.json")
     assert result.exit_code == 2
     assert "--trace" in result.output

@@ -33,11 +33,12 @@ def _policies(write) -> None:
     write("in.json", "{}")
 
 
-def test_default_namespace_is_main_and_empty_main_passes(write, run) -> None:
+def test_default_namespace_main_without_a_main_package_is_an_error(write, run) -> None:
     _policies(write)
     result = run("test", "--no-color", "in.json")
-    assert result.exit_code == 0
-    assert result.output.strip().splitlines()[-1] == "0 tests, 0 passed, 0 warnings, 0 failures, 0 exceptions"
+    assert result.exit_code == 2
+    assert "namespace 'main' matches no policy package" in result.output
+    assert "other, team.alpha, team.beta" in result.output
 
 
 def test_namespace_glob_selects_matching_packages(write, run) -> None:
@@ -62,8 +63,30 @@ def test_all_namespaces(write, run) -> None:
     assert namespaces == ["other", "team.alpha", "team.beta"]
 
 
-def test_glob_matching_nothing_selects_nothing_and_passes(write, run) -> None:
+def test_glob_matching_nothing_is_an_error(write, run) -> None:
     _policies(write)
     result = run("test", "-o", "json", "-n", "nothing.*", "in.json")
-    assert results_json(result.output) == []
-    assert result.exit_code == 0
+    assert result.exit_code == 2
+    assert "namespace 'nothing.*' matches no policy package" in result.output
+
+
+def test_misspelt_namespace_is_an_error_with_a_suggestion(write, run) -> None:
+    _policies(write)
+    result = run("test", "-n", "team.alfa", "in.json")
+    assert result.exit_code == 2
+    assert "did you mean 'team.alpha'?" in result.output
+
+
+def test_misspelt_namespace_in_conftest_yml_is_an_error(write, run) -> None:
+    _policies(write)
+    write("conftest.yml", "namespace: [othr]\n")
+    result = run("test", "in.json")
+    assert result.exit_code == 2
+    assert "did you mean 'other'?" in result.output
+
+
+def test_verify_namespace_matching_no_tests_is_an_error(write, run) -> None:
+    write("policy/p_test.rego", "package team.alpha_test\nimport rego.v1\ntest_ok if true\n")
+    result = run("verify", "-n", "team.alpa_test")
+    assert result.exit_code == 2
+    assert "did you mean 'team.alpha_test'?" in result.output

@@ -51,12 +51,28 @@ def test_namespace_globs_filter_tests(write, run) -> None:
     assert namespaces == {"main"}
 
 
-def test_test_files_are_not_loaded_by_test(write, run) -> None:
+def test_files_named_test_are_evaluated_by_test(write, run) -> None:
+    """As in OPA and conftest, the ``_test.rego`` suffix does not hide a policy from evaluation."""
+    write("policy/cross_layer_without_integration_test.rego", POLICY)
+    write("in.json", "{}")
+    result = run("test", "-o", "json", "in.json")
+    assert result.exit_code == 1
+    assert json.loads(result.output)[0]["failures"][0]["msg"] == "no owner"
+
+
+def test_a_broken_test_file_fails_test_too(write, run) -> None:
     write("policy/p.rego", POLICY)
     write("policy/broken_test.rego", "package main\n\ntest_x if {\n")
     write("in.json", '{"owner": "a"}')
-    assert run("test", "in.json").exit_code == 0
+    assert run("test", "in.json").exit_code == 2
     assert run("verify").exit_code == 2
+
+
+def test_verify_runs_test_rules_in_any_file(write, run) -> None:
+    write("policy/p.rego", POLICY + TESTS.split("import rego.v1", 1)[1])
+    result = run("verify", "-o", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.output)[0]["successes"] == 2
 
 
 def test_no_tests_is_an_error(write, run) -> None:

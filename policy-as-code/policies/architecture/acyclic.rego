@@ -119,6 +119,8 @@ _finding(hit, cycle) := lib.finding(_meta, msg, site.file, site.line) if {
 #   input: imports
 #   data:
 #     - sentinel.params.architecture.acyclic
+#   requires:
+#     - sentinel.params.architecture.acyclic
 #   fix: Move what the siblings share into a lower module, or invert one import.
 deny_acyclic contains finding if {
 	some hit in _hits

@@ -27,6 +27,8 @@ _patterns := lib.param("architecture", "blocking_calls", [])
 #   input: imports
 #   data:
 #     - sentinel.params.architecture.blocking_calls
+#   requires:
+#     - sentinel.params.architecture.blocking_calls
 #   fix: Use the async equivalent or asyncio.to_thread.
 deny_blocking_in_async contains lib.finding(_blocking_meta, msg, call.file, call.line) if {
 	input.kind == "imports"

@@ -70,6 +70,8 @@ _forbidden_message(hit) := sprintf(
 #   input: imports
 #   data:
 #     - sentinel.params.architecture.forbidden
+#   requires:
+#     - sentinel.params.architecture.forbidden
 #   fix: Move the shared code to a module both may import, or invert the dependency.
 deny_forbidden_import contains lib.finding(_forbidden_meta, _forbidden_message(hit), hit.site.file, hit.site.line) if {
 	some hit in _forbidden_hits

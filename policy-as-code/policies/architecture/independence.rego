@@ -35,6 +35,8 @@ _independence_specs contains spec if {
 #   input: imports
 #   data:
 #     - sentinel.params.architecture.independence
+#   requires:
+#     - sentinel.params.architecture.independence
 #   fix: Move what the modules share into a module both may import.
 deny_independence contains lib.finding(_independence_meta, imports.layer_message(hit), hit.site.file, hit.site.line) if {
 	some spec in _independence_specs

@@ -56,6 +56,8 @@ _layers_specs contains spec if {
 #   input: imports
 #   data:
 #     - sentinel.params.architecture.layers
+#   requires:
+#     - sentinel.params.architecture.layers
 #   fix: Move the code to a lower layer or invert the dependency.
 deny_layers contains lib.finding(_layers_meta, imports.layer_message(hit), hit.site.file, hit.site.line) if {
 	some spec in _layers_specs

@@ -125,9 +125,26 @@ excepted(rule_id, path) if {
 	path_in(path, entry.paths)
 }
 
-# Rule names (without deny_/warn_) of a category package that an active exception without
-# paths switches off entirely: feed them to conftest's `exception` rule.
-excepted_rules(category) := {name |
+# Rule ids switched off in configuration (conftest.yml `disable`, data.sentinel.disabled).
+disabled_rules := rules if {
+	rules := data.sentinel.disabled
+} else := []
+
+# Rule names (without deny_/warn_) of a category package that an active exception without paths
+# or the configuration's `disable` list switches off entirely: feed them to conftest's `exception`
+# rule, so that a rule switched off is still reported (as an exception), never silently absent.
+excepted_rules(category) := _excepted_by_entry(category) | _disabled_in(category)
+
+_disabled_in(category) := {name |
+	some id in disabled_rules
+	is_string(id)
+	parts := split(id, ".")
+	count(parts) == 2
+	parts[0] == category
+	name := parts[1]
+}
+
+_excepted_by_entry(category) := {name |
 	some entry in exception_entries
 	object.get(entry, "paths", null) == null
 	active_exception(entry)

@@ -72,3 +72,12 @@ test_exception_without_paths_switches_the_rule_off if {
 	lib.excepted_rules("a") == {"b"} with data.sentinel.exceptions as [entry] with time.now_ns as 0
 	lib.excepted_rules("c") == set() with data.sentinel.exceptions as [entry] with time.now_ns as 0
 }
+
+test_disabled_rule_is_switched_off_in_its_category_only if {
+	lib.excepted_rules("a") == {"b"} with data.sentinel.disabled as ["a.b", "c.d"]
+	lib.excepted_rules("x") == set() with data.sentinel.disabled as ["a.b", "c.d"]
+}
+
+test_disabled_ignores_malformed_ids if {
+	lib.excepted_rules("a") == set() with data.sentinel.disabled as [3, "a", "a.b.c"]
+}

@@ -24,6 +24,8 @@ _paths := lib.param("security", "safety_paths", [])
 #   input: safety
 #   data:
 #     - sentinel.params.security.safety_paths
+#   requires:
+#     - sentinel.params.security.safety_paths
 #   fix: Deny on error and by default.
 deny_fail_open contains lib.finding(_meta, msg, site.file, site.line) if {
 	input.kind == "safety"

@@ -26,6 +26,8 @@ _pattern := lib.param("technical_debt", "registry_ticket_pattern", `^TD-[0-9]+$`
 #   data:
 #     - sentinel.params.core.paths
 #     - sentinel.params.technical_debt.registry_ticket_pattern
+#   requires:
+#     - sentinel.params.core.paths
 #   fix: Add a registry item and reference its id.
 deny_untracked_core_debt contains lib.finding(_meta, msg, t.file, t.line) if {
 	input.kind == "todos"

@@ -49,6 +49,8 @@ _integration_changed if {
 #   data:
 #     - sentinel.params.core.layers
 #     - sentinel.params.testing.integration_test_paths
+#   requires:
+#     - sentinel.params.core.layers
 #   fix: Add or change an integration test that runs the touched layers together.
 deny_cross_layer_without_integration_test contains lib.finding(_meta, msg, file, 1) if {
 	count(_touched) >= 2

@@ -33,6 +33,8 @@ _test_changed if {
 #   data:
 #     - sentinel.params.core.paths
 #     - sentinel.params.testing.logic_extensions
+#   requires:
+#     - sentinel.params.core.paths
 #   fix: Add or change a test for the changed logic.
 deny_logic_without_tests contains lib.finding(_meta, msg, f.file, f.line) if {
 	input.kind == "changes"

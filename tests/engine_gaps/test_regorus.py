@@ -1,0 +1,108 @@
+"""Minimal reproducers of regorus 0.13 (``gordon-to-regorus``) defects the runner routes around.
+
+Each runs bare regorus in a subprocess and asserts the defect is still there. When one of these
+fails after an upgrade, the engine has been fixed: drop or relax the workaround named in it.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import textwrap
+
+import regorus
+
+
+def _run(script: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    code = "import regorus, json, resource\n" + textwrap.dedent(script)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout)
+
+
+def _engine(body: str) -> regorus.Engine:
+    engine = regorus.Engine()
+    engine.add_policy("p.rego", "package p\nimport rego.v1\n" + body)
+    return engine
+
+
+def test_recursive_function_crashes_the_process() -> None:
+    """Worked around by the recursion check in sentinel/runner/vet.py (OPA rejects recursion)."""
+    proc = _run("""
+        e = regorus.Engine()
+        e.add_policy("p.rego", "package p\\nimport rego.v1\\nf(x) := y if { y := f(x) }\\nr := f(1)\\n")
+        e.eval_rule_as_json("data.p.r")
+    """)
+    assert proc.returncode == -signal.SIGSEGV
+
+
+def test_long_operator_chain_crashes_the_parser() -> None:
+    """Worked around by compiling first in a guarded worker (RegorusEngine with limits)."""
+    proc = _run("""
+        e = regorus.Engine()
+        e.set_policy_length_config(max_col=10_000_000, max_file_bytes=1 << 28, max_lines=1_000_000)
+        e.add_policy("p.rego", "package p\\nx := " + "+".join(["1"] * 100_000) + "\\n")
+        e.get_ast_as_json()
+    """)
+    assert proc.returncode == -signal.SIGSEGV
+
+
+def test_nested_arrays_take_exponential_time_to_parse() -> None:
+    """Worked around by the time limit on the guarded compile."""
+    proc = _run("""
+        import time
+        def parse(n):
+            start = time.perf_counter()
+            regorus.Engine().add_policy("p.rego", "package p\\nx := " + "[" * n + "]" * n + "\\n")
+            return time.perf_counter() - start
+        print(parse(13) / max(parse(9), 1e-6))
+    """)
+    assert float(proc.stdout) > 8  # four more levels cost ~16x
+
+
+def test_huge_allocation_aborts_instead_of_failing() -> None:
+    """Worked around by RLIMIT_AS in the evaluation worker and reporting the abort (sandbox.py)."""
+    proc = _run("""
+        e = regorus.Engine()
+        rule = "n := count([y | some y in numbers.range(1, 200000000)])"
+        e.add_policy("p.rego", "package p\\nimport rego.v1\\n" + rule + "\\n")
+        resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+        e.eval_rule_as_json("data.p.n")
+    """)
+    assert proc.returncode == -signal.SIGABRT
+    assert "memory allocation of" in proc.stderr
+
+
+def test_http_send_is_undefined_without_a_request() -> None:
+    """Worked around by refusing network builtins before evaluation (vet.py)."""
+    engine = _engine('r := http.send({"method": "get", "url": "http://127.0.0.1:1/"})\n')
+    assert json.loads(engine.eval_rule_as_json("data.p.r")) == "<undefined>"
+
+
+def test_undefined_reads_as_a_string() -> None:
+    """An undefined rule's JSON is the string "<undefined>" (engine.py's UNDEFINED)."""
+    assert json.loads(_engine("r if false\n").eval_rule_as_json("data.p.r")) == "<undefined>"
+
+
+def test_integers_past_64_bits_become_floats() -> None:
+    """Worked around by refusing such integers in the input (engine.set_input)."""
+    engine = _engine("r := input.n\n")
+    engine.set_input_json('{"n": 123456789012345678901234567890}')
+    assert json.loads(engine.eval_rule_as_json("data.p.r")) == 1.2345678901234568e29
+
+
+def test_input_nesting_limit_error_names_no_file() -> None:
+    """Worked around by a ParseError naming the input (evaluate.check_document)."""
+    engine = _engine("r := 1\n")
+    try:
+        engine.set_input_json("[" * 128 + "]" * 128)
+    except RuntimeError as exc:
+        assert "recursion limit exceeded at line 1" in str(exc)
+    else:
+        raise AssertionError("regorus accepted 128 levels of nesting")
+
+
+def test_dynamic_self_reference_is_not_reported_as_recursion() -> None:
+    """OPA rejects this as recursive; regorus evaluates it. vet.py rejects it as OPA does."""
+    engine = _engine("r := count(data.p)\n")
+    engine.eval_rule_as_json("data.p.r")  # no recursion error

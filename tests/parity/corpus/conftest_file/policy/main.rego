@@ -1,0 +1,3 @@
+package main
+
+warn contains sprintf("name=%s", [data.conftest.file.name]) if true

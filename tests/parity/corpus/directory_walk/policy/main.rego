@@ -1,0 +1,3 @@
+package main
+
+deny contains sprintf("%v", [input.id]) if input.bad

@@ -1,0 +1,3 @@
+package main
+
+warn contains "only a warning" if true

@@ -1,0 +1,3 @@
+package main
+
+deny contains sprintf("%s: %s has no owner", [input.kind, input.metadata.name]) if not input.metadata.owner

@@ -1,0 +1,3 @@
+package k8s.services
+
+violation contains "services say no" if input.bad

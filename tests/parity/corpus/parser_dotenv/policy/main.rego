@@ -1,0 +1,4 @@
+package main
+
+deny contains "debug" if input.DEBUG == "true"
+warn contains sprintf("%v", [input]) if true

@@ -1,0 +1,3 @@
+package main
+
+warn contains sprintf("%v", [input]) if true

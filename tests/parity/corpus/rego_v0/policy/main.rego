@@ -1,0 +1,10 @@
+package main
+
+deny[msg] {
+	input.a == 1
+	msg := "a is one"
+}
+
+warn[msg] {
+	msg := "always"
+}

@@ -1,0 +1,3 @@
+package main
+
+deny contains sprintf("%s is public", [input.name]) if input.public
