@@ -75,6 +75,38 @@ def _words(text: str) -> list[str]:
     return text.split()
 
 
+FAMILIES = ("redis", "nats", "kafka")
+INFERRING_LANGUAGES = frozenset({"python", "rust"})
+# Earliest match in a constructor's or a type hint's text decides the receiver's family; "map" is
+# an in-process collection (a dict, a HashMap), whose get/set are never a shared key.
+_FAMILY_PATTERNS = (
+    ("redis", r"redis|valkey|MultiplexedConnection|ConnectionManager"),
+    ("nats", r"(?<![A-Za-z])(?:nats|NATS|Nats)|jetstream|JetStream"),
+    ("kafka", r"kafka|Kafka|FutureProducer|BaseProducer|StreamConsumer|BaseConsumer"),
+    (
+        "map",
+        r"(?<![\w.])(?:dict|Dict|set|Set|list|List|OrderedDict|defaultdict|Counter|ChainMap|Mapping"
+        r"|MutableMapping|WeakValueDictionary|WeakKeyDictionary|TTLCache|LRUCache|LFUCache|HashMap"
+        r"|BTreeMap|HashSet|BTreeSet|Vec|VecDeque|DashMap|LruCache|IndexMap|FxHashMap|AHashMap)(?![\w])",
+    ),
+)
+_FAMILY_RE = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _FAMILY_PATTERNS))
+# Methods that hand out another client of the same family (a pipeline, a connection, JetStream).
+_DERIVING_METHODS = frozenset(
+    _words("""
+    pipeline pubsub jetstream client get_connection get_async_connection get_multiplexed_async_connection
+    get_multiplexed_tokio_connection get_multiplexed_async_std_connection get_connection_manager
+    get_tokio_connection clone
+""")
+)
+
+
+def family_of(text: str) -> str | None:
+    """The client family a type or constructor text names first, else None."""
+    m = _FAMILY_RE.search(text)
+    return m.lastgroup if m is not None else None
+
+
 _REDIS_METHODS = _words("""
     get set setex setnx psetex getset getdel getex mget delete unlink exists expire pexpire expireat ttl
     incr incrby decr decrby append hget hset hsetnx hmget hmset hgetall hdel hincrby hkeys hvals hexists
@@ -176,6 +208,9 @@ class Sink:
     types: frozenset[str] = frozenset()
     field: str | None = None
     regex: re.Pattern[str] | None = None
+    # The client family (redis, nats, kafka) whose receivers this sink is for, when known: a
+    # receiver whose type is inferred from a constructor or a type hint is matched by family.
+    family: str | None = None
 
 
 @dataclass(frozen=True)
@@ -185,6 +220,7 @@ class Config:
     sinks: Mapping[str, tuple[Sink, ...]]
     tenant_ids: frozenset[str]
     prefilters: Mapping[str, re.Pattern[str] | None]
+    tenant_words: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -271,6 +307,9 @@ def _sink(spec: Any, language: str, index: int, receivers: list[str]) -> Sink:
     keyword = spec.get("keyword")
     if keyword is not None and not isinstance(keyword, str):
         raise _option_error(where, "'keyword' must be a string")
+    family = spec.get("family", name.split("-", 1)[0] if name.split("-", 1)[0] in FAMILIES else None)
+    if family is not None and family not in FAMILIES:
+        raise _option_error(where, f"'family' must be one of {', '.join(FAMILIES)} or null")
     return Sink(
         name=name,
         kind=kind,
@@ -278,6 +317,7 @@ def _sink(spec: Any, language: str, index: int, receivers: list[str]) -> Sink:
         methods=frozenset(methods),
         arg=arg,
         keyword=keyword,
+        family=family,
     )
 
 
@@ -300,13 +340,38 @@ def build_config(ctx: ExtractContext) -> Config:
         if not isinstance(items, list):
             raise _option_error(f"sinks.{language}", "must be a list")
         sinks[language] = tuple(_sink(s, language, i, receivers) for i, s in enumerate(items))
+    tenant_ids = frozenset(normalise_identifier(t) for t in tenant)
     return Config(
-        prefilters={language: structural_prefilter(items) for language, items in sinks.items()},
+        prefilters={
+            language: structural_prefilter(items, infers=language in INFERRING_LANGUAGES)
+            for language, items in sinks.items()
+        },
         root=str(ctx.root),
         max_file_bytes=ctx.max_file_bytes,
         sinks=sinks,
-        tenant_ids=frozenset(normalise_identifier(t) for t in tenant),
+        tenant_ids=tenant_ids,
+        tenant_words=tenant_words(tenant_ids),
     )
+
+
+def tenant_words(tenant_ids: Iterable[str]) -> frozenset[str]:
+    """Literal key segments that name a tenant: each identifier, without an ``id`` suffix, plural."""
+    words = set()
+    for ident in tenant_ids:
+        stem = ident[:-2] if ident.endswith("id") and len(ident) > 2 else ident
+        words.update({ident, stem, stem + "s"})
+    return frozenset(words)
+
+
+# A word, a separator, then a placeholder (``{}``, ``{name}``, ``%s``) or the end of a literal
+# piece whose next piece is interpolated: ``f"tenant:{t}"``, ``"orgs/%s/x" % o``, ``format!("tenant.{}", t)``.
+_SEGMENT = re.compile(
+    r"([A-Za-z][A-Za-z0-9_]*)[:./#|_-](?=\{[^{}]*\}|%[-0-9.]*[sdvr]|%\([^)]*\)[sdr]|\$\{|#\{|$)"
+)
+
+
+def has_tenant_segment(literals: Iterable[str], words: frozenset[str]) -> bool:
+    return any(normalise_identifier(m.group(1)) in words for lit in literals for m in _SEGMENT.finditer(lit))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -322,14 +387,25 @@ def _site(
     info: KeyInfo,
     cfg: Config,
     via: dict[str, Any] | None = None,
+    receiver_type: str | None = None,
+    parameter: str | None = None,
 ) -> dict[str, Any]:
     text = mask_secrets(" ".join(info.text.split()))
     if len(text) > MAX_KEY_CHARS:
         text = text[: MAX_KEY_CHARS - 3] + "..."
     idents = sorted(info.identifiers)
-    has_tenant = any(
-        normalise_identifier(part) in cfg.tenant_ids for ident in idents for part in _split_dotted(ident)
-    )
+    tenant_from: str | None = None
+    if any(normalise_identifier(part) in cfg.tenant_ids for ident in idents for part in _split_dotted(ident)):
+        tenant_from = "identifier"
+    elif not info.constant and has_tenant_segment(info.literals, cfg.tenant_words):
+        tenant_from = "segment"
+    has_tenant = tenant_from is not None
+    if has_tenant:
+        tenant = "present"
+    elif parameter is not None:
+        tenant = "unknown"
+    else:
+        tenant = "absent"
     return {
         "file": rel,
         "line": line,
@@ -342,6 +418,10 @@ def _site(
         "dynamic": not info.constant,
         "identifiers": idents,
         "has_tenant": has_tenant,
+        "tenant": tenant,
+        "tenant_from": tenant_from,
+        "key_parameter": parameter if not has_tenant else None,
+        "receiver_type": receiver_type,
         "wildcard": is_wildcard(info.literals),
         "via_variable": via,
     }
@@ -350,14 +430,18 @@ def _site(
 _GLOB_CHARS = re.compile(r"[*?\[]")
 
 
-def structural_prefilter(sinks: Iterable[Sink]) -> re.Pattern[str] | None:
+def structural_prefilter(sinks: Iterable[Sink], infers: bool = False) -> re.Pattern[str] | None:
     """A text pattern every file holding a structural sink site matches (None: parse every file).
 
     ``<receiver>.<method>`` / ``<receiver>::<method>`` with the receivers' last names and the
-    methods, and ``<Type>{`` for composite-literal sinks. It only decides what is worth parsing:
+    methods, ``<Type>{`` for composite-literal sinks, and with ``infers`` any client family name (a
+    receiver's type may come from a constructor or a type hint). It only decides what is worth parsing:
     a file that does not match cannot hold a site (nor, for this kind, a problem worth parsing for).
     """
     alternatives = []
+    sinks = list(sinks)
+    if infers and any(s.family for s in sinks):
+        alternatives.append("|".join(f"(?:{pattern})" for name, pattern in _FAMILY_PATTERNS if name != "map"))
     for sink in sinks:
         if sink.regex is not None:
             continue
@@ -464,6 +548,125 @@ def _assignments(body: list[ast.stmt]) -> dict[str, list[tuple[int, ast.expr]]]:
     return out
 
 
+_Functions = ast.FunctionDef | ast.AsyncFunctionDef
+_CONFLICT = "?"
+
+
+class _PyTypes:
+    """Client families of names and ``self`` attributes in one module, from the constructors
+    assigned to them (``redis.Redis(...)``, ``await nats.connect()``, ``nc.jetstream()``, ``{}``)
+    and their type hints (``client: Redis``, ``cache: dict[str, int]``)."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.imports: dict[str, str] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for a in node.names:
+                    self.imports[(a.asname or a.name).split(".")[0]] = a.name
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                for a in node.names:
+                    self.imports[a.asname or a.name] = f"{node.module}.{a.name}"
+        self.self_attrs: dict[str, str] = {}
+        self.module = self._scope(tree.body, {}, {})
+        self.functions: dict[int, dict[str, str]] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                for stmt in node.body:
+                    if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                        self._set(self.self_attrs, stmt.target.id, self.annotation(stmt.annotation))
+            elif isinstance(node, _Functions):
+                params: dict[str, str] = {}
+                for param in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]:
+                    if param.annotation is not None:
+                        self._set(params, param.arg, self.annotation(param.annotation))
+                self.functions[id(node)] = {**self.module, **self._scope(node.body, params, self.module)}
+
+    @staticmethod
+    def _set(env: dict[str, str], name: str, family: str | None) -> None:
+        if family is None:
+            return
+        env[name] = family if env.get(name, family) == family else _CONFLICT
+
+    def annotation(self, node: ast.expr) -> str | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return family_of(node.value)
+        return family_of(ast.unparse(node))
+
+    def _scope(self, body: list[ast.stmt], params: dict[str, str], outer: dict[str, str]) -> dict[str, str]:
+        env = dict(params)
+        stack: list[ast.AST] = list(body)
+        assigns: list[ast.Assign | ast.AnnAssign] = []
+        while stack:
+            node = stack.pop()
+            if isinstance(node, _Functions | ast.ClassDef | ast.Lambda):
+                continue
+            if isinstance(node, ast.Assign | ast.AnnAssign):
+                assigns.append(node)
+            stack.extend(ast.iter_child_nodes(node))
+        for node in sorted(assigns, key=lambda n: n.lineno):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            family = self.annotation(node.annotation) if isinstance(node, ast.AnnAssign) else None
+            if family is None and node.value is not None:
+                family = self.value(node.value, {**outer, **env})
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    self._set(env, target.id, family)
+                elif (
+                    isinstance(target, ast.Attribute)
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id in ("self", "cls")
+                ):
+                    self._set(self.self_attrs, target.attr, family)
+        return env
+
+    def value(self, node: ast.expr, env: Mapping[str, str]) -> str | None:
+        while isinstance(node, ast.Await):
+            node = node.value
+        if isinstance(node, ast.Dict | ast.DictComp | ast.Set | ast.SetComp | ast.List | ast.ListComp):
+            return "map"
+        if isinstance(node, ast.Name):
+            return env.get(node.id)
+        if not isinstance(node, ast.Call):
+            return None
+        func = node.func
+        name = dotted(func)
+        if name is not None:
+            parts = name.split(".")
+            module = self.imports.get(parts[0])
+            found = family_of(parts[-1]) or (family_of(module) if module is not None else None)
+            if found is not None:
+                return found
+        if isinstance(func, ast.Attribute) and func.attr in _DERIVING_METHODS:
+            receiver = dotted(func.value)
+            if receiver is not None:
+                return self.receiver(receiver, env)
+        return None
+
+    def receiver(self, receiver: str, env: Mapping[str, str]) -> str | None:
+        parts = receiver.split(".")
+        if len(parts) == 1:
+            found = env.get(parts[0])
+        elif len(parts) == 2 and parts[0] in ("self", "cls"):
+            found = self.self_attrs.get(parts[1])
+        else:
+            found = None
+        return None if found == _CONFLICT else found
+
+
+def _matches(sink: Sink, receiver: str, inferred: str | None) -> bool:
+    """A receiver whose family is known matches sinks of that family only; otherwise by name."""
+    if inferred is not None and sink.family is not None:
+        return inferred == sink.family
+    return receiver_matches(receiver, sink.receivers)
+
+
+def _py_params(node: ast.FunctionDef | ast.AsyncFunctionDef) -> frozenset[str]:
+    args = node.args
+    names = [a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]]
+    names += [a.arg for a in (args.vararg, args.kwarg) if a is not None]
+    return frozenset(n for n in names if n not in ("self", "cls"))
+
+
 def _py_call_arg(call: ast.Call, sink: Sink) -> ast.expr | None:
     if sink.keyword:
         for kw in call.keywords:
@@ -489,8 +692,9 @@ def scan_python(
             problem(rel, f"cannot parse Python: {getattr(exc, 'msg', exc)}", line=line, code="syntax")
         ]
     sites: list[dict[str, Any]] = []
+    types = _PyTypes(tree)
 
-    def visit(body: list[ast.stmt]) -> None:
+    def visit(body: list[ast.stmt], env: Mapping[str, str], params: frozenset[str]) -> None:
         scope = _assignments(body)
         stack: list[ast.AST] = list(body)
         while stack:
@@ -498,37 +702,61 @@ def scan_python(
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 for deco in node.decorator_list:
                     stack.append(deco)
-                visit(node.body)
+                visit(node.body, types.functions.get(id(node), types.module), _py_params(node))
                 continue
             if isinstance(node, ast.Lambda):
                 continue
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
                 receiver = dotted(node.func.value)
                 if receiver is not None:
-                    _py_sink_site(node, receiver, node.func.attr, scope)
+                    _py_sink_site(node, receiver, node.func.attr, scope, env, params)
             stack.extend(ast.iter_child_nodes(node))
 
     def _py_sink_site(
-        call: ast.Call, receiver: str, method: str, scope: dict[str, list[tuple[int, ast.expr]]]
+        call: ast.Call,
+        receiver: str,
+        method: str,
+        scope: dict[str, list[tuple[int, ast.expr]]],
+        env: Mapping[str, str],
+        params: frozenset[str],
     ) -> None:
+        inferred = types.receiver(receiver, env)
+        if inferred == "map":
+            return
         for sink in sinks:
-            if method not in sink.methods or not receiver_matches(receiver, sink.receivers):
+            if method not in sink.methods or not _matches(sink, receiver, inferred):
                 continue
             arg = _py_call_arg(call, sink)
             if arg is None:
                 continue
             via = None
-            if isinstance(arg, ast.Name) and arg.id in scope:
-                earlier = [e for e in scope[arg.id] if e[0] < call.lineno]
+            parameter = None
+            if isinstance(arg, ast.Name):
+                earlier = [e for e in scope.get(arg.id, []) if e[0] < call.lineno]
                 if earlier:
                     line, value = earlier[-1]
                     via = {"name": arg.id, "line": line}
                     arg = value
+                elif arg.id in params:
+                    parameter = arg.id
             info = python_key(arg, source)
-            sites.append(_site(rel, call.lineno, "python", sink, f"{receiver}.{method}", info, cfg, via))
+            sites.append(
+                _site(
+                    rel,
+                    call.lineno,
+                    "python",
+                    sink,
+                    f"{receiver}.{method}",
+                    info,
+                    cfg,
+                    via,
+                    inferred,
+                    parameter,
+                )
+            )
             return
 
-    visit(tree.body)
+    visit(tree.body, types.module, frozenset())
     return sites, []
 
 
@@ -685,6 +913,167 @@ class _TsKey:
                 self.walk(child, info)
 
 
+_RUST_WRAPPERS = {"await_expression", "try_expression", "reference_expression", "parenthesized_expression"}
+# Method calls that pass the receiver's value (or a guard over it) through unchanged.
+_RUST_PASS_THROUGH = {
+    "unwrap",
+    "expect",
+    "clone",
+    "lock",
+    "read",
+    "write",
+    "borrow",
+    "borrow_mut",
+    "as_ref",
+    "as_mut",
+    "to_owned",
+    "to_string",
+    "as_str",
+    "into",
+}
+
+
+@dataclass
+class _RustFunction:
+    params: dict[str, str | None] = field(default_factory=dict)
+    lets: dict[str, list[tuple[int, int, ts.Node | None, str | None]]] = field(default_factory=dict)
+
+
+class _RustTypes:
+    """Struct field types of one file and, per function, parameter types and ``let`` bindings:
+    enough to tell a ``HashMap`` named ``cache`` from a Redis connection, and to follow a key
+    bound by ``let subject = ...;`` to what it was built from."""
+
+    def __init__(self, tree: ts.Tree) -> None:
+        self.fields: dict[str, str] = {}
+        self._functions: dict[int, _RustFunction] = {}
+        for node in treesitter.walk(tree.root_node):
+            if node.type == "field_declaration":
+                name, type_node = node.child_by_field_name("name"), node.child_by_field_name("type")
+                if name is not None and type_node is not None:
+                    found = family_of(_text(type_node))
+                    if found is not None:
+                        key = _text(name)
+                        self.fields[key] = found if self.fields.get(key, found) == found else _CONFLICT
+
+    @staticmethod
+    def enclosing(node: ts.Node) -> ts.Node | None:
+        parent = node.parent
+        while parent is not None and parent.type not in ("function_item", "closure_expression"):
+            parent = parent.parent
+        while parent is not None and parent.type == "closure_expression":
+            parent = parent.parent
+            while parent is not None and parent.type not in ("function_item", "closure_expression"):
+                parent = parent.parent
+        return parent
+
+    def function(self, fn: ts.Node) -> _RustFunction:
+        cached = self._functions.get(fn.id)
+        if cached is not None:
+            return cached
+        info = _RustFunction()
+        params = fn.child_by_field_name("parameters")
+        for param in params.named_children if params is not None else []:
+            pattern, type_node = param.child_by_field_name("pattern"), param.child_by_field_name("type")
+            if param.type == "parameter" and pattern is not None:
+                name = _rust_binding(pattern)
+                if name is not None:
+                    info.params[name] = family_of(_text(type_node)) if type_node is not None else None
+        for node in treesitter.walk(fn):
+            if node.type != "let_declaration":
+                continue
+            pattern = node.child_by_field_name("pattern")
+            name = _rust_binding(pattern) if pattern is not None else None
+            if name is None:
+                continue
+            type_node, value = node.child_by_field_name("type"), node.child_by_field_name("value")
+            family = family_of(_text(type_node)) if type_node is not None else None
+            if family is None and value is not None:
+                family = self.value(value, info, node.start_byte)
+            info.lets.setdefault(name, []).append((node.start_byte, node.start_point[0] + 1, value, family))
+        self._functions[fn.id] = info
+        return info
+
+    def binding(
+        self, info: _RustFunction, name: str, before: int
+    ) -> tuple[int, ts.Node | None, str | None] | None:
+        earlier = [e for e in info.lets.get(name, []) if e[0] < before]
+        return earlier[-1][1:] if earlier else None
+
+    def value(self, node: ts.Node, info: _RustFunction, before: int) -> str | None:
+        node = _rust_unwrap(node)
+        if node.type == "macro_invocation":
+            return "map" if _maybe_text(node.child_by_field_name("macro")) == "vec" else None
+        if node.type == "identifier":
+            return self.name(_text(node), info, before)
+        if node.type != "call_expression":
+            return None
+        func = node.child_by_field_name("function")
+        if func is None:
+            return None
+        if func.type == "field_expression":
+            method = _maybe_text(func.child_by_field_name("field"))
+            receiver = func.child_by_field_name("value")
+            if method in _DERIVING_METHODS and receiver is not None:
+                return self.receiver("".join(_text(receiver).split()), info, before)
+            return None
+        return family_of(_text(func))
+
+    def name(self, name: str, info: _RustFunction, before: int) -> str | None:
+        bound = self.binding(info, name, before)
+        if bound is not None:
+            return bound[2]
+        return info.params.get(name)
+
+    def receiver(self, receiver: str, info: _RustFunction | None, before: int) -> str | None:
+        parts = receiver.split(".")
+        found: str | None = None
+        if len(parts) == 1 and info is not None:
+            found = self.name(parts[0], info, before)
+        elif len(parts) == 2 and parts[0] == "self":
+            found = self.fields.get(parts[1])
+        return None if found == _CONFLICT else found
+
+
+def _maybe_text(node: ts.Node | None) -> str:
+    return "" if node is None else _text(node)
+
+
+def _rust_binding(pattern: ts.Node) -> str | None:
+    if pattern.type == "identifier":
+        return _text(pattern)
+    if pattern.type == "mut_pattern":
+        inner = next((c for c in pattern.named_children if c.type == "identifier"), None)
+        return _text(inner) if inner is not None else None
+    return None
+
+
+def _rust_unwrap(node: ts.Node) -> ts.Node:
+    """The expression under ``&x``, ``(x)``, ``x?``, ``x.await``, ``x.clone()``, ``x.lock().unwrap()``."""
+    while True:
+        if node.type in _RUST_WRAPPERS and node.named_child_count:
+            node = node.child_by_field_name("value") or node.named_children[0]
+            continue
+        if node.type == "call_expression":
+            func = node.child_by_field_name("function")
+            args = node.child_by_field_name("arguments")
+            if (
+                func is not None
+                and func.type == "field_expression"
+                and _maybe_text(func.child_by_field_name("field")) in _RUST_PASS_THROUGH
+                and (
+                    args is None
+                    or not _named_args(args)
+                    or _maybe_text(func.child_by_field_name("field")) == "expect"
+                )
+            ):
+                value = func.child_by_field_name("value")
+                if value is not None:
+                    node = value
+                    continue
+        return node
+
+
 def _ts_call_parts(node: ts.Node, language: str) -> tuple[str, str, list[ts.Node]] | None:
     """(receiver text, method, argument nodes) of a method or remote call, else None."""
     if language == "elixir":
@@ -758,6 +1147,7 @@ def scan_tree_sitter(
             )
         )
     analyser = _TsKey(language, _go_packages(tree) if language == "go" else frozenset())
+    rust = _RustTypes(tree) if language == "rust" else None
     call_sinks = [s for s in sinks if s.methods]
     type_sinks = [s for s in sinks if s.types]
     sites: list[dict[str, Any]] = []
@@ -767,22 +1157,43 @@ def scan_tree_sitter(
             if parts is None:
                 continue
             receiver, method, args = parts
+            if not any(method in s.methods for s in call_sinks):
+                continue
+            fn = _RustTypes.enclosing(node) if rust is not None else None
+            scope = rust.function(fn) if rust is not None and fn is not None else None
+            inferred = rust.receiver(receiver, scope, node.start_byte) if rust is not None else None
+            if inferred == "map":
+                continue
             for sink in call_sinks:
-                if method in sink.methods and receiver_matches(receiver, sink.receivers):
+                if method in sink.methods and _matches(sink, receiver, inferred):
                     arg = _ts_pick_arg(args, sink)
-                    if arg is not None:
-                        sites.append(
-                            _site(
-                                rel,
-                                node.start_point[0] + 1,
-                                language,
-                                sink,
-                                f"{receiver}.{method}",
-                                analyser.analyse(arg),
-                                cfg,
-                            )
+                    if arg is None:
+                        continue
+                    via, parameter = None, None
+                    if rust is not None and scope is not None:
+                        target = _rust_unwrap(arg)
+                        if target.type == "identifier":
+                            bound = rust.binding(scope, _text(target), node.start_byte)
+                            if bound is not None and bound[1] is not None:
+                                via = {"name": _text(target), "line": bound[0]}
+                                arg = bound[1]
+                            elif bound is None and _text(target) in scope.params:
+                                parameter = _text(target)
+                    sites.append(
+                        _site(
+                            rel,
+                            node.start_point[0] + 1,
+                            language,
+                            sink,
+                            f"{receiver}.{method}",
+                            analyser.analyse(arg),
+                            cfg,
+                            via,
+                            inferred,
+                            parameter,
                         )
-                        break
+                    )
+                    break
         elif node.type == "composite_literal" and type_sinks:
             type_node = node.child_by_field_name("type")
             body = node.child_by_field_name("body")

@@ -62,7 +62,9 @@ def check_run(config: Config, settings: CheckSettings | None = None) -> CheckRun
         settings.use_library and config.use_library,
         Path.cwd(),
     )
-    policy, data, overlay = paths.policy, paths.data, config.data_overlay() or None
+    # An explicit --data replaces the file's data (params, exceptions), as flags replace file values.
+    overlay = None if settings.data else config.data_overlay() or None
+    policy, data = paths.policy, paths.data
     namespace = settings.namespace or tuple(as_list(config.flags.get("namespace")))
     options = TestOptions(
         policy=policy,

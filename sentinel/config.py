@@ -286,9 +286,9 @@ def outside_reason(root: Path, value: str) -> str | None:
     if candidate.is_absolute() or value.startswith("~"):
         return "is an absolute path"
     if ".." in candidate.parts and not (root / candidate).resolve().is_relative_to(root):
-        return "leaves the repository through '..'"
+        return "points outside the repository through '..'"
     if not (root / candidate).resolve().is_relative_to(root):
-        return "leaves the repository through a symlink"
+        return "points outside the repository through a symlink"
     return None
 
 

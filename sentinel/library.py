@@ -25,6 +25,7 @@ from sentinel.errors import SentinelError
 
 REPO_POLICY = "policy-as-code/policies"
 REPO_DATA = "policy-as-code/data"
+CONFTEST_POLICY = "policy"
 
 
 def library_dir() -> Path:
@@ -85,12 +86,14 @@ def policy_paths(
 
     ``explicit`` (command line or environment) is taken as given, as conftest does. Otherwise the
     library (when ``use_library``) plus ``configured`` (conftest.yml), or else the first existing
-    ``fallbacks`` folders under ``root``.
+    of the ``fallbacks`` folders under ``root``; conftest's ``policy`` folder alone when that is it.
     """
     if explicit:
         return tuple(explicit)
-    own = list(configured) or [f for f in fallbacks if (root / f).is_dir()]
-    if not use_library:
+    own = list(configured) or [f for f in fallbacks if (root / f).is_dir()][:1]
+    if not use_library or (own and own[0] == CONFTEST_POLICY and not configured):
+        # conftest's own layout (a `policy` folder and no Sentinel configuration of policies)
+        # keeps conftest's behaviour: just that folder.
         return tuple(own)
     library = policy_dir()
     paths: list[str] = [str(library)]

@@ -183,13 +183,17 @@ def _extract(ctx: ExtractContext) -> dict[str, Any]:
     crate_names = frozenset(crate_dirs.values())
     go_paths = frozenset(go_mods.values())
     elixir_modules = frozenset(defined)
+    rust_modules = rust.known_modules(e for e in scanned if e["language"] == "rust")
     for entry in scanned:
         language = entry["language"]
         for item in entry["imports"]:
             if item["kind"] is not None:
                 continue
             if language == "rust":
+                item["target"] = rust.localize(item["target"], entry["module"], rust_modules, crate_names)
                 item["kind"] = rust.classify(item["target"], crate_names)
+                if item["kind"] == "first_party":
+                    item["modules"] = [rust.module_of(item["target"], rust_modules)]
             elif language == "go":
                 item["kind"] = go.classify(item["target"], go_paths)
             elif language == "elixir":
@@ -200,6 +204,7 @@ def _extract(ctx: ExtractContext) -> dict[str, Any]:
     entries.sort(key=lambda e: e["file"])
 
     imports = [i for e in entries for i in e["imports"]]
+    modules = defined_modules(entries)
     summary = {
         "files": len(entries),
         "imports": len(imports),
@@ -208,4 +213,24 @@ def _extract(ctx: ExtractContext) -> dict[str, Any]:
         "by_kind": dict(sorted(Counter(i["kind"] for i in imports).items())),
         "by_language": dict(sorted(Counter(e["language"] for e in entries).items())),
     }
-    return document(ctx, "imports", files=entries, summary=summary, problems=problems)
+    return document(ctx, "imports", files=entries, modules=modules, summary=summary, problems=problems)
+
+
+_SEPARATORS = {"rust": "::", "go": "/", "javascript": "/", "typescript": "/"}
+
+
+def defined_modules(entries: Sequence[dict[str, Any]]) -> list[str]:
+    """Every first-party module and package: each file's module and the packages holding it.
+
+    Import contracts name these; a contract naming anything else names nothing (a typo, a
+    renamed package), and the rules report that instead of passing.
+    """
+    out: set[str] = set()
+    for entry in entries:
+        name = entry["module"]
+        if not isinstance(name, str) or not name:
+            continue
+        sep = _SEPARATORS.get(entry["language"], ".")
+        parts = name.split(sep)
+        out.update(sep.join(parts[:n]) for n in range(1, len(parts) + 1))
+    return sorted(out)

@@ -9,10 +9,20 @@ from typing import Any
 from sentinel.errors import UsageError
 
 # Direct HTTP/socket client calls worth knowing about, per language. A call matches a pattern
-# when ``<call name> + "("`` starts with it, so ``"requests."`` matches ``requests.get(...)``
-# and ``"fetch("`` matches ``fetch(...)`` but not ``fetcher(...)``.
+# when ``<call name> + "("`` starts with it, so ``"requests.get("`` matches ``requests.get(...)``
+# and ``"fetch("`` matches ``fetch(...)`` but not ``fetcher(...)``. Python lists the calls that
+# open a client or send a request, not the module prefixes: ``aiohttp.web`` is a server, and
+# ``urllib.request.Request(...)`` or ``requests.HTTPError(...)`` only build objects.
+_REQUESTS_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
 DEFAULT_HTTP_CLIENTS: dict[str, tuple[str, ...]] = {
-    "python": ("requests.", "httpx.", "urllib.request.", "http.client.", "aiohttp.", "socket."),
+    "python": (
+        *(f"requests.{verb}(" for verb in _REQUESTS_VERBS), "requests.Session(", "requests.session(",
+        *(f"httpx.{verb}(" for verb in _REQUESTS_VERBS), "httpx.stream(", "httpx.Client(", "httpx.AsyncClient(",
+        "urllib.request.urlopen(", "urllib.request.urlretrieve(",
+        "http.client.HTTPConnection(", "http.client.HTTPSConnection(",
+        "aiohttp.ClientSession(", "aiohttp.request(",
+        "socket.socket(", "socket.create_connection(",
+    ),
     "rust": ("reqwest::", "hyper::Client", "std::net::TcpStream"),
     "go": ("http.Get", "http.Post", "http.NewRequest", "net.Dial"),
     "javascript": ("axios", "fetch(", "http.request", "https.request"),
@@ -64,6 +74,24 @@ def match_pattern(name: str, patterns: Sequence[str]) -> str | None:
         if probe.startswith(pattern):
             return pattern
     return None
+
+
+def match_call(name: str, patterns: Sequence[str]) -> str | None:
+    """:func:`match_pattern` for one call of a chain: None when a call inside it already matches.
+
+    ``requests.get(url).json()`` is two calls, ``requests.get`` and ``requests.get().json``;
+    both start with ``requests.get(``, but only the inner one talks to the network, so the
+    chain is one finding.
+    """
+    pattern = match_pattern(name, patterns)
+    if pattern is None:
+        return None
+    start = name.find("()")
+    while start != -1:
+        if match_pattern(name[:start], patterns) is not None:
+            return None
+        start = name.find("()", start + 2)
+    return pattern
 
 
 def import_item(file: str, line: int, target: str, names: Iterable[str], syntax: str,

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from extractors.base import ExtractContext, PerFile, parallel_map, problem, read_source
-from extractors.imports.common import call_item, file_entry, import_item, match_pattern, string_list
+from extractors.imports.common import call_item, file_entry, import_item, match_call, string_list
 from extractors.imports.pyblocks import MAY_HAVE_ASYNC_DEF, BlockError, Source
 from extractors.pyast import parse as parse_python
 from sentinel.errors import UsageError
@@ -472,7 +472,7 @@ def _http_calls(rel: str, calls: Iterable[tuple[int, str]], bindings: Mapping[st
     out = []
     for line, raw in calls:
         name = resolve_name(raw, bindings)
-        pattern = match_pattern(name, patterns)
+        pattern = match_call(name, patterns)
         if pattern is not None:
             out.append(call_item(rel, line, name, pattern))
     return out

@@ -2,13 +2,17 @@
 ``extern crate``; module paths from the crate layout (``<crate>/src/a/b.rs`` is ``<crate>::a::b``).
 
 ``crate::``, ``self::`` and ``super::`` paths resolve to absolute ``<crate>::...`` paths when the
-file's module is known (it lives under a crate's ``src/``).
+file's module is known (it lives under a crate's ``src/``). Once every file is scanned,
+:func:`localize` resolves a path whose first name is a module of the crate rather than a
+dependency (``use handlers::health`` in ``main.rs`` next to ``mod handlers;``), and a
+first-party import's module is the deepest module its path names (``app::db`` for
+``app::db::Pool``).
 """
 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import tree_sitter as ts
@@ -180,3 +184,41 @@ def classify(target: str, crate_names: frozenset[str]) -> str:
     if first in _LOCAL or first in crate_names:
         return "first_party"
     return "third_party"
+
+
+def known_modules(entries: Iterable[Mapping[str, Any]]) -> set[str]:
+    """Every module of the scanned crates: each file's, each ``mod x;`` it declares, their parents."""
+    out: set[str] = set()
+    for entry in entries:
+        names = [entry["module"]] if isinstance(entry["module"], str) else []
+        names.extend(i["target"] for i in entry["imports"] if i["syntax"] == "mod")
+        for name in names:
+            parts = name.split("::")
+            out.update("::".join(parts[:n]) for n in range(1, len(parts) + 1))
+    return out
+
+
+def localize(target: str, module: str | None, known: set[str], crate_names: frozenset[str]) -> str:
+    """``target`` with a leading module of the crate made absolute.
+
+    A path's first name is a dependency, or a module in scope: a child of the file's module
+    (Rust 2018's uniform paths) or, failing that, a top-level module of the crate (the crate
+    root's children, and every path of a Rust 2015 crate).
+    """
+    first = target.split("::", 1)[0]
+    if module is None or first in STD_CRATES or first in crate_names or first in _LOCAL:
+        return target
+    for scope in (module, module.split("::", 1)[0]):
+        if f"{scope}::{first}" in known:
+            return f"{scope}::{target}"
+    return target
+
+
+def module_of(target: str, known: set[str]) -> str:
+    """The deepest known module that ``target`` is or lies inside (``target`` when none is)."""
+    parts = target.split("::")
+    for n in range(len(parts), 0, -1):
+        name = "::".join(parts[:n])
+        if name in known:
+            return name
+    return target

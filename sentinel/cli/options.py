@@ -78,7 +78,9 @@ def resolve_paths(
         Path.cwd(),
         fallbacks,
     )
-    return replace(paths, data_config=config.data_overlay() or None)
+    # An explicit --data replaces the file's data (params, exceptions), as flags replace file values.
+    overlay = None if user_given(ctx, "data", data) else config.data_overlay() or None
+    return replace(paths, data_config=overlay)
 
 
 def config_option(func: F) -> F:

@@ -233,7 +233,7 @@ def test(
     outputs.get_outputter(output)
     if parser:
         parsers.get_parser(parser)
-    paths = resolve_paths(policy, data, (library.REPO_POLICY, "policy"))
+    paths = resolve_paths(policy, data, (library.REPO_POLICY, library.CONFTEST_POLICY))
     policy, data = paths.policy, paths.data
     engine = check_engine_flags(policy, strict, trace, capabilities, engine, rego_version == "v0")
     inputs = discover_inputs(list(files), parser, ignore)

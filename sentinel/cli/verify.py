@@ -56,7 +56,7 @@ def verify(
         raise UsageError(f"verify supports --output {', '.join(VERIFY_OUTPUTS)}, not {output!r}")
     if report and output != "stdout":
         raise UsageError("--report applies to the stdout output only")
-    paths = resolve_paths(policy, data, (library.REPO_POLICY, "policy"))
+    paths = resolve_paths(policy, data, (library.REPO_POLICY, library.CONFTEST_POLICY))
     policy, data = paths.policy, paths.data
     engine = check_engine_flags(policy, strict, trace, capabilities, engine, rego_version == "v0")
     options = TestOptions(

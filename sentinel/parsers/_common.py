@@ -16,7 +16,8 @@ _MAX_MESSAGE = 200
 # The most input text an error message may quote: inputs can hold secrets, and CI logs are public.
 MAX_EXCERPT = 40
 # A quote opens after a non-word character, so the apostrophe in "couldn't" starts nothing.
-_QUOTED = re.compile(r"(?<!\w)(?:'[^'\n]{%d,}'|\"[^\"\n]{%d,}\")" % (MAX_EXCERPT + 1, MAX_EXCERPT + 1))
+_LONG = MAX_EXCERPT + 1
+_QUOTED = re.compile(rf"(?<!\w)(?:'[^'\n]{{{_LONG},}}'|\"[^\"\n]{{{_LONG},}}\")")
 
 
 def clip(text: str, limit: int = MAX_EXCERPT) -> str:

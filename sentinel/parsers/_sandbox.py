@@ -12,7 +12,8 @@ fresh child (``python -I -m sentinel.parsers._sandbox``) that:
   includes to it.
 
 The protocol is one JSON request on stdin (``task``, ``text``, ``filename``, ``root``,
-``max_output``, ``time_limit``) and one JSON reply on stdout: ``{"value": ...}`` or ``{"error": ..., "line": ...}``.
+``max_output``, ``time_limit``) and one JSON reply on stdout: ``{"value": ...}`` or
+``{"error": ..., "line": ...}``.
 A task is a module ``sentinel.parsers.<task>_parser`` with a function ``evaluate(text, filename,
 root)`` that returns JSON values or raises ParseError.
 """
@@ -111,9 +112,11 @@ def _serve() -> int:
     try:
         output = json.dumps(reply, allow_nan=False).encode("utf-8")
     except ValueError:
-        output = json.dumps({"error": f"invalid {task}: a number has no JSON form (NaN or infinity)"}).encode()
+        reply = {"error": f"invalid {task}: a number has no JSON form (NaN or infinity)"}
+        output = json.dumps(reply).encode()
     if len(output) > request["max_output"]:
-        output = json.dumps({"error": f"invalid {task}: the result is over {request['max_output']} bytes"}).encode()
+        reply = {"error": f"invalid {task}: the result is over {request['max_output']} bytes"}
+        output = json.dumps(reply).encode()
     sys.stdout.buffer.write(output)
     sys.stdout.flush()
     return 0

@@ -36,5 +36,6 @@ class DotenvParser:
             if binding.key is None:
                 continue
             defined = {name: value for name, value in values.items() if value is not None}
-            values[binding.key] = "".join(atom.resolve(defined) for atom in parse_variables(binding.value or ""))
+            atoms = parse_variables(binding.value or "")
+            values[binding.key] = "".join(atom.resolve(defined) for atom in atoms)
         return values

@@ -61,8 +61,8 @@ def check_aliases(root: Node) -> None:
                 chars += child_chars
             sizes[key] = (nodes, chars)
             if nodes - written[0] > MAX_ALIAS_NODES or chars - written[1] > MAX_ALIAS_CHARS:
-                raise ConstructorError(None, None, "too many aliases: expanding them makes the document too large",
-                                       node.start_mark)
+                raise ConstructorError(None, None, "too many aliases: expanding them makes the document "
+                                       "too large", node.start_mark)
             continue
         if key in sizes or key in open_nodes:
             if key in open_nodes:
@@ -99,7 +99,7 @@ class _Loader(_BASE):  # type: ignore[valid-type,misc]
             return self.construct_mapping(node)
         if isinstance(node, SequenceNode):
             return self.construct_sequence(node)
-        return str(self.construct_scalar(node))  # type: ignore[arg-type]
+        return str(self.construct_scalar(node))
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[str, Any]:
         mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)

@@ -175,26 +175,47 @@ def _shape_problem(rule: dict[str, Any], name: str) -> str | None:
     return None
 
 
+@dataclass
+class _Scan:
+    """One pass over a rule: the references and calls in it, and the locals it declares."""
+
+    refs: list[Path] = field(default_factory=list)
+    calls: list[tuple[Path, int | None]] = field(default_factory=list)
+    declared: set[str] = field(default_factory=set)
+
+
 def _collect(rule: dict[str, Any], module: _Module, package_rules: set[str], out: _Rule) -> None:
     """Fill ``out.refs`` with the data paths the rule refers to or calls."""
-    locals_: set[str] = set()
     if "Default" in rule:
         return
     spec = rule["Spec"]
     head = spec["head"]
+    scan = _Scan()
     roots: list[Any] = [spec.get("bodies", [])]
     if "Func" in head:
         for arg in head["Func"].get("args", []):
-            locals_.update(_vars(arg))
+            scan.declared.update(_vars(arg))
         roots.append(head["Func"].get("assign"))
     elif "Set" in head:
         roots.append(head["Set"].get("key"))
     else:
         roots.append(head["Compr"].get("assign"))
-    for root in roots:
-        _declared(root, module.text, locals_)
-    for root in roots:
-        _walk(root, module, package_rules, locals_, out)
+    _scan(roots, module.text, scan)
+    for path in scan.refs:
+        target = _resolve(path, module, package_rules, scan.declared)
+        if target is not None:
+            out.refs.append(target)
+    for path, line in scan.calls:
+        target = _resolve(path, module, package_rules, scan.declared)
+        if target is None and ".".join(path) in NETWORK_BUILTINS:
+            raise PolicyError(
+                f"{'.'.join(path)} is not available: policies are evaluated offline, without network "
+                "access (the engine would return undefined); pass what the policy needs as --data",
+                file=module.file,
+                line=line or out.line,
+            )
+        if target is not None:
+            out.refs.append(target)
 
 
 def _vars(node: Any) -> Iterator[str]:
@@ -202,69 +223,50 @@ def _vars(node: Any) -> Iterator[str]:
         if "Var" in node and isinstance(node["Var"], dict):
             yield node["Var"]["value"]
             return
-        for value in node.values():
-            yield from _vars(value)
+        for key, value in node.items():
+            if key != "span":
+                yield from _vars(value)
     elif isinstance(node, list):
         for value in node:
             yield from _vars(value)
 
 
-def _declared(node: Any, text: str, out: set[str]) -> None:
-    """Names a rule declares as locals: ``x :=``, ``some x``, ``some k, v in``, ``every k, v in``."""
+def _scan(node: Any, text: str, out: _Scan) -> None:
+    """Collect references, calls and declared locals (``x :=``, ``some``, ``every``) under ``node``."""
     if isinstance(node, list):
         for value in node:
-            _declared(value, text, out)
-        return
-    if not isinstance(node, dict):
-        return
-    if "AssignExpr" in node and node["AssignExpr"].get("op") == "ColEq":
-        out.update(_vars(node["AssignExpr"].get("lhs")))
-    if "SomeVars" in node:
-        out.update(_span_text(text, s) for s in node["SomeVars"].get("vars", []))
-    if "SomeIn" in node:
-        out.update(_vars(node["SomeIn"].get("key")))
-        out.update(_vars(node["SomeIn"].get("value")))
-    if "Every" in node:
-        for part in ("key", "value"):
-            span = node["Every"].get(part)
-            if isinstance(span, dict) and "start" in span:
-                out.add(_span_text(text, span))
-    for value in node.values():
-        _declared(value, text, out)
-
-
-def _walk(node: Any, module: _Module, package_rules: set[str], locals_: set[str], out: _Rule) -> None:
-    if isinstance(node, list):
-        for value in node:
-            _walk(value, module, package_rules, locals_, out)
+            _scan(value, text, out)
         return
     if not isinstance(node, dict):
         return
     if "Call" in node:
         call = node["Call"]
         path, dynamic = _static_path(call["fcn"])
-        target = _resolve(path, module, package_rules, locals_)
-        if target is None and not dynamic and ".".join(path) in NETWORK_BUILTINS:
-            raise PolicyError(
-                f"{'.'.join(path)} is not available: policies are evaluated offline, without network "
-                "access (the engine would return undefined); pass what the policy needs as --data",
-                file=module.file,
-                line=call.get("span", {}).get("line") or out.line,
-            )
-        if target is not None:
-            out.refs.append(target)
-        _walk(dynamic, module, package_rules, locals_, out)
-        _walk(call.get("params", []), module, package_rules, locals_, out)
+        if not dynamic:
+            out.calls.append((path, call.get("span", {}).get("line")))
+        _scan(dynamic, text, out)
+        _scan(call.get("params", []), text, out)
         return
-    if any(k in node for k in ("Var", "RefDot", "RefBrack")):
+    if "Var" in node or "RefDot" in node or "RefBrack" in node:
         path, dynamic = _static_path(node)
-        target = _resolve(path, module, package_rules, locals_)
-        if target is not None:
-            out.refs.append(target)
-        _walk(dynamic, module, package_rules, locals_, out)
+        out.refs.append(path)
+        _scan(dynamic, text, out)
         return
-    for value in node.values():
-        _walk(value, module, package_rules, locals_, out)
+    if "AssignExpr" in node and node["AssignExpr"].get("op") == "ColEq":
+        out.declared.update(_vars(node["AssignExpr"].get("lhs")))
+    elif "SomeVars" in node:
+        out.declared.update(_span_text(text, s) for s in node["SomeVars"].get("vars", []))
+    elif "SomeIn" in node:
+        out.declared.update(_vars(node["SomeIn"].get("key")))
+        out.declared.update(_vars(node["SomeIn"].get("value")))
+    elif "Every" in node:
+        for part in ("key", "value"):
+            span = node["Every"].get(part)
+            if isinstance(span, dict) and "start" in span:
+                out.declared.add(_span_text(text, span))
+    for key, value in node.items():
+        if key != "span" and isinstance(value, (dict, list)):
+            _scan(value, text, out)
 
 
 def _resolve(path: Path, module: _Module, package_rules: set[str], locals_: set[str]) -> Path | None:

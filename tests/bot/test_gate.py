@@ -172,7 +172,8 @@ def test_a_committed_empty_results_file_cannot_pass_when_check_breaks_on_its_con
     assert checked.exit_code == 2
     outcome = bot.run("gate", "--results", "sentinel-results.json", token=False)
     assert outcome.exit_code == 2
-    assert "sentinel-results.json: results file not found" in outcome.stderr
+    # The gate validates the same conftest.yml, so it stops on the configuration error first.
+    assert "conftest.yml:2: extract.kinds[0]: must be one of" in outcome.stderr
     assert "PASS" not in outcome.stdout
 
 

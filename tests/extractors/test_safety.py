@@ -142,3 +142,98 @@ def test_same_line_handler_and_parenthesised_values_are_found(tmp_path: Path) ->
     _write(tmp_path, "svc/a.py", source)
     found = {(s["pattern"], s["function"]) for s in _extract(tmp_path)["fail_open"]}
     assert found == {("swallowed_error", "f"), ("default_allow", "g")}
+
+
+ENUM_ALLOW = """\
+import enum
+
+
+class Decision(enum.Enum):
+    ALLOW = "allow"
+    DENY = "deny"
+
+
+def decide(engine, request):
+    try:
+        return engine.evaluate(request)
+    except Exception:
+        return Decision.ALLOW
+
+
+def lookup(rules, name):
+    return rules.get(name, Decision.PERMIT)
+
+
+def strict(engine, request, settings):
+    try:
+        return engine.evaluate(request)
+    except Exception:
+        return settings.allow
+"""
+
+
+def test_enum_member_named_allow_or_permit_is_an_allowing_value(tmp_path: Path) -> None:
+    _write(tmp_path, "svc/policy.py", ENUM_ALLOW)
+    found = {(s["pattern"], s["function"], s["line"]) for s in _extract(tmp_path)["fail_open"]}
+    assert found == {("allow_on_error", "decide", 13), ("default_allow", "lookup", 17)}
+
+
+RUST_AUTH = """\
+impl Gate {
+    pub fn allowed(&self, token: &str) -> bool {
+        verify(token).unwrap_or(true)
+    }
+
+    pub fn check(&self, token: &str) -> Result<bool, Error> {
+        match verify(token) {
+            Ok(claims) => Ok(claims.admin),
+            Err(_) => Ok(true),
+        }
+    }
+
+    pub fn decide(&self, req: &Request) -> Decision {
+        self.engine.eval(req).unwrap_or_else(|_| Decision::Allow)
+    }
+
+    pub fn strict(&self, token: &str) -> bool {
+        verify(token).unwrap_or(false)
+    }
+}
+
+fn lenient(token: &str) -> bool {
+    verify(token).unwrap_or_else(|_| true)
+}
+
+fn quota(r: Result<u32, E>) -> bool {
+    match r {
+        Err(e) => {
+            log(e);
+            true
+        }
+        Ok(n) => n < 10,
+    }
+}
+
+fn closed(r: Result<bool, E>) -> Result<bool, E> {
+    match r {
+        Err(_) => Ok(false),
+        ok => ok,
+    }
+}
+"""
+
+
+def test_rust_true_fallbacks_and_err_arms_fail_open(tmp_path: Path, validate_document) -> None:
+    _write(tmp_path, "src/auth/verify.rs", RUST_AUTH)
+    doc = _extract(tmp_path)
+    validate_document(doc)
+    found = {(s["pattern"], s["function"], s["line"]) for s in doc["fail_open"]}
+    assert found == {
+        ("default_allow", "Gate.allowed", 3),
+        ("allow_on_error", "Gate.check", 9),
+        ("default_allow", "Gate.decide", 14),
+        ("default_allow", "lenient", 23),
+        ("allow_on_error", "quota", 28),
+    }
+    detail = next(s["detail"] for s in doc["fail_open"] if s["line"] == 3)
+    assert detail == "verify(token).unwrap_or(true) defaults to allowing"

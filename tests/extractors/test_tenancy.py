@@ -235,3 +235,125 @@ def test_key_nested_too_deeply_is_a_problem_not_a_crash(tmp_path: Path) -> None:
     write(tmp_path, "svc/deep.ts", "redis.get(" + " + ".join(["'k'"] * 3000) + ");\n")
     doc = run(tmp_path)
     assert [(p["file"], p["code"]) for p in doc["problems"]] == [("svc/deep.ts", "too_deep")]
+
+
+PY_INFERRED = """\
+import nats
+import redis
+
+
+class Sessions:
+    def __init__(self, url: str) -> None:
+        self.redis_client = redis.Redis.from_url(url)
+        self.local: dict[str, bytes] = {}
+        self.cache = {}
+
+    def save(self, tenant_id, sid, value):
+        self.redis_client.set(f"tenant:{tenant_id}:session:{sid}", value)
+        self.redis_client.set("sessions:" + sid, value)
+        self.local.get(sid)
+        return self.cache.get(sid)
+
+    def put(self, key, value):
+        self.redis_client.set(key, value)
+
+
+async def notify(url, t, order_id):
+    bus = await nats.connect(url)
+    js = bus.jetstream()
+    await js.publish(f"tenants.{t}.orders.{order_id}", b"")
+"""
+
+
+def test_python_receiver_built_by_a_redis_constructor_is_a_redis_site(tmp_path: Path) -> None:
+    write(tmp_path, "svc/sessions.py", PY_INFERRED)
+    doc = run(tmp_path)
+    scoped = site_at(doc, "svc/sessions.py", 12)
+    assert (scoped["sink"], scoped["receiver_type"], scoped["tenant"]) == ("redis", "redis", "present")
+    unscoped = site_at(doc, "svc/sessions.py", 13)
+    assert (unscoped["has_tenant"], unscoped["tenant"]) == (False, "absent")
+
+
+def test_python_dict_named_cache_is_not_a_redis_site(tmp_path: Path) -> None:
+    write(tmp_path, "svc/sessions.py", PY_INFERRED)
+    lines = {s["line"] for s in run(tmp_path)["sites"]}
+    assert not lines & {14, 15}
+
+
+def test_python_key_that_is_only_a_parameter_is_unknown(tmp_path: Path) -> None:
+    write(tmp_path, "svc/sessions.py", PY_INFERRED)
+    site = site_at(run(tmp_path), "svc/sessions.py", 18)
+    assert (site["tenant"], site["key_parameter"], site["has_tenant"]) == ("unknown", "key", False)
+
+
+def test_python_nats_client_from_connect_and_literal_tenant_segment(tmp_path: Path) -> None:
+    write(tmp_path, "svc/sessions.py", PY_INFERRED)
+    site = site_at(run(tmp_path), "svc/sessions.py", 24)
+    assert (site["sink"], site["receiver_type"]) == ("nats", "nats")
+    assert (site["has_tenant"], site["tenant_from"]) == (True, "segment")
+
+
+RUST_INFERRED = """\
+use std::collections::HashMap;
+
+struct Store {
+    cache: HashMap<String, String>,
+    con: redis::Connection,
+}
+
+impl Store {
+    fn lookup(&self, key: &str) -> Option<&String> {
+        self.cache.get(key)
+    }
+
+    fn put(&mut self, key: &str, value: &str) {
+        let _: () = self.con.set(key, value).unwrap();
+    }
+}
+
+async fn relay(client: async_nats::Client, tenant_id: &str, payload: Bytes) {
+    let subject = inbound_subject_for_tenant(&tenant_id);
+    client.publish(subject, payload).await.unwrap();
+    let plain = format!("events.{}", payload.len());
+    client.publish(plain.clone(), payload).await.unwrap();
+}
+
+async fn warm(url: &str, id: &str) -> redis::RedisResult<()> {
+    let mut cache = HashMap::new();
+    cache.get(id);
+    let redis_client = redis::Client::open(url)?;
+    let mut store = redis_client.get_multiplexed_async_connection().await?;
+    store.set(format!("tenant.{}.warm", id), 1).await
+}
+"""
+
+
+def test_rust_hashmap_named_cache_is_not_a_redis_site(tmp_path: Path) -> None:
+    write(tmp_path, "src/store.rs", RUST_INFERRED)
+    lines = {s["line"] for s in run(tmp_path)["sites"]}
+    assert not lines & {10, 27}
+
+
+def test_rust_subject_bound_by_let_is_followed_to_its_tenant_argument(tmp_path: Path) -> None:
+    write(tmp_path, "src/store.rs", RUST_INFERRED)
+    doc = run(tmp_path)
+    scoped = site_at(doc, "src/store.rs", 20)
+    assert scoped["has_tenant"] and scoped["via_variable"] == {"name": "subject", "line": 19}
+    plain = site_at(doc, "src/store.rs", 22)
+    assert (plain["has_tenant"], plain["construction"], plain["via_variable"]) == (
+        False,
+        "format",
+        {"name": "plain", "line": 21},
+    )
+
+
+def test_rust_wrapper_whose_key_is_a_parameter_is_unknown(tmp_path: Path) -> None:
+    write(tmp_path, "src/store.rs", RUST_INFERRED)
+    site = site_at(run(tmp_path), "src/store.rs", 14)
+    assert (site["tenant"], site["key_parameter"]) == ("unknown", "key")
+
+
+def test_rust_connection_from_a_redis_client_and_literal_tenant_segment(tmp_path: Path) -> None:
+    write(tmp_path, "src/store.rs", RUST_INFERRED)
+    site = site_at(run(tmp_path), "src/store.rs", 30)
+    assert (site["receiver_type"], site["tenant"], site["tenant_from"]) == ("redis", "present", "segment")

@@ -18,7 +18,7 @@ from sentinel.errors import ParseError, SentinelError
 from sentinel.parsers._common import MAX_EXCERPT
 
 # Characters that mean something in at least one format, so generated text reaches past the lexer.
-_SYNTAX = list("{}[]()<>:;,=\"'`#&*!|-_.$/\\@~%?+^ \t\n\r") + ["---", "<<", "${", "//", "/*", "*/", "\\u00"]
+_SYNTAX = [*"{}[]()<>:;,=\"'`#&*!|-_.$/\\@~%?+^ \t\n\r", "---", "<<", "${", "//", "/*", "*/", "\\u00"]
 _WORDS = ["a", "key", "1", "-2.5e3", "true", "null", "nil", "FROM", "RUN", "include", "import", "local",
           "[s]", "export", "!Ref", "&x", "*x", "#inst", "#tag", "resource", "SPDXVersion:", "\ufeff"]
 _TEXT = st.lists(st.sampled_from(_SYNTAX + _WORDS) | st.text(max_size=4), max_size=40).map("".join)
@@ -44,7 +44,8 @@ def _check(data: bytes, name: str) -> None:
 
 
 def _budget(name: str) -> settings:
-    examples = settings.default.max_examples
+    current = settings.default
+    examples = current.max_examples if current is not None else 40
     return settings(max_examples=max(5, examples // 8) if name in _SLOW else examples)
 
 

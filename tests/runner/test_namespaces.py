@@ -35,7 +35,7 @@ def _policies(write) -> None:
 
 def test_default_namespace_main_without_a_main_package_is_an_error(write, run) -> None:
     _policies(write)
-    result = run("test", "--no-color", "in.json")
+    result = run("test", "-p", "policy", "--no-color", "in.json")
     assert result.exit_code == 2
     assert "namespace 'main' matches no policy package" in result.output
     assert "other, team.alpha, team.beta" in result.output

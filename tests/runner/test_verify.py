@@ -70,7 +70,7 @@ def test_a_broken_test_file_fails_test_too(write, run) -> None:
 
 def test_verify_runs_test_rules_in_any_file(write, run) -> None:
     write("policy/p.rego", POLICY + TESTS.split("import rego.v1", 1)[1])
-    result = run("verify", "-o", "json")
+    result = run("verify", "-p", "policy", "-o", "json")
     assert result.exit_code == 0
     assert json.loads(result.output)[0]["successes"] == 2
 

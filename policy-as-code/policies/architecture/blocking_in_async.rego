@@ -19,8 +19,11 @@ _patterns := lib.param("architecture", "blocking_calls", [])
 # description: >-
 #   A blocking call inside an async function stalls every task on the event loop. Reports calls
 #   made directly in the body of an async function (not awaited, not in nested functions) whose
-#   name matches one of blocking_calls ("time.sleep(" matches that function, "requests." every
-#   function of the module).
+#   name matches one of blocking_calls ("time.sleep(" matches that function, "requests." would
+#   match every function of the module). The defaults list calls that block, not constructors
+#   (urllib.request.Request builds an object); a call on a blocking call's result
+#   (requests.get(url).json()) is the same finding. Calls handed to asyncio.to_thread or
+#   run_in_executor run elsewhere and are not reported.
 # custom:
 #   id: architecture.blocking_in_async
 #   severity: high
@@ -39,11 +42,19 @@ deny_blocking_in_async contains lib.finding(_blocking_meta, msg, call.file, call
 	probe := concat("", [call.name, "("])
 	strings.any_prefix_match(probe, _patterns)
 	pattern := [p | some p in _patterns; startswith(probe, p)][0]
+	not _inside_blocking_call(call.name)
 	not lib.excepted("architecture.blocking_in_async", call.file)
 	msg := sprintf(
-		"%s:%d: async function %s calls %s, which blocks the event loop (matches %q). Use the async equivalent or wrap it in asyncio.to_thread.",
-		[call.file, call.line, function.name, call.name, pattern],
+		"async function %s calls %s, which blocks the event loop (matches %q). Use the async equivalent or wrap it in asyncio.to_thread.",
+		[function.name, call.name, pattern],
 	)
+}
+
+# A call on the result of a blocking call (requests.get(url).json()): the inner call is the
+# finding, not the chain as well.
+_inside_blocking_call(name) if {
+	some i in indexof_n(name, "()")
+	strings.any_prefix_match(concat("", [substring(name, 0, i), "("]), _patterns)
 }
 
 exception contains ["blocking_in_async"] if {

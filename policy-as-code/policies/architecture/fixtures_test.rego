@@ -21,6 +21,19 @@ py(module, targets) := {
 	"async_functions": [],
 }
 
+# Like py, with each import given as [target, kind] (third_party, stdlib, first_party).
+py_kinds(module, imports) := object.union(py(module, []), {"imports": [{
+	"file": path(module),
+	"line": i + 1,
+	"target": imp[0],
+	"names": [],
+	"modules": [imp[0]],
+	"kind": imp[1],
+	"syntax": "import",
+} |
+	some i, imp in imports
+]})
+
 path(module) := concat("", [replace(module, ".", "/"), ".py"])
 
 doc(files) := {"kind": "imports", "schema_version": 1, "root": ".", "revision": null, "files": files, "problems": []}

@@ -12,24 +12,34 @@ _forbidden_meta := {
 
 _forbidden_contracts := lib.param("architecture", "forbidden", [])
 
-# Each contract with its modules resolved once: the forbidden ones and the sources outside them.
+# import-linter checks indirect imports unless allow_indirect_imports is true; `indirect` is
+# the same switch the other way round.
+_indirect(contract) := contract.allow_indirect_imports != true if "allow_indirect_imports" in object.keys(contract)
+
+_indirect(contract) := object.get(contract, "indirect", true) if not "allow_indirect_imports" in object.keys(contract)
+
+# Each contract with its modules resolved once: the forbidden ones (first-party or external:
+# redis, socket, sqlx) and the sources outside them.
 _forbidden_specs contains spec if {
 	input.kind == "imports"
 	some index, contract in _forbidden_contracts
-	forbidden := imports.modules_under(contract.forbidden_modules)
+	as_packages := object.get(contract, "as_packages", true) != false
+	forbidden := imports.modules_under_all(contract.forbidden_modules, as_packages)
 	spec := {
 		"name": imports.contract_name(contract, "forbidden", index),
 		"contract": contract,
 		"forbidden": forbidden,
-		"sources": imports.modules_under(contract.source_modules) - forbidden,
+		"sources": imports.modules_under_all(contract.source_modules, as_packages) - forbidden,
+		"indirect": _indirect(contract),
 	}
 }
+
+_targets(m) := object.get(imports.import_graph, m, set()) | object.get(imports.external_graph, m, set())
 
 _forbidden_hits contains hit if {
 	some spec in _forbidden_specs
 	some m in spec.sources
-	some t in imports.import_graph[m]
-	t in spec.forbidden
+	some t in _targets(m) & spec.forbidden
 	not imports.ignored(spec.contract, m, t)
 	hit := {"name": spec.name, "contract": spec.contract, "importer": m, "imported": t, "via": null, "site": imports.site(m, t)}
 }
@@ -38,32 +48,34 @@ _forbidden_hits contains hit if {
 # (never through a forbidden module), imports a forbidden module.
 _forbidden_hits contains hit if {
 	some spec in _forbidden_specs
-	spec.contract.indirect == true
+	spec.indirect
 	reached := graph.reachable(object.remove(imports.import_graph, spec.forbidden), spec.sources)
 	some w in reached - spec.sources
-	some t in imports.import_graph[w]
-	t in spec.forbidden
+	some t in _targets(w) & spec.forbidden
 	not imports.ignored(spec.contract, w, t)
 	hit := {"name": spec.name, "contract": spec.contract, "importer": w, "imported": t, "via": w, "site": imports.site(w, t)}
 }
 
 _forbidden_message(hit) := sprintf(
-	"%s:%d: %s imports %s, which forbidden-import contract %q does not allow (%s must not import %s). Move the shared code to a module both may import, or invert the dependency.",
-	[hit.site.file, hit.site.line, hit.importer, hit.imported, hit.name, concat(", ", hit.contract.source_modules), concat(", ", hit.contract.forbidden_modules)],
+	"%s imports %s, which forbidden-import contract %q does not allow (%s must not import %s). Move the shared code to a module both may import, or invert the dependency.",
+	[hit.importer, hit.imported, hit.name, concat(", ", hit.contract.source_modules), concat(", ", hit.contract.forbidden_modules)],
 ) if hit.via == null
 
 _forbidden_message(hit) := sprintf(
-	"%s:%d: %s imports %s, and %s is itself imported (directly or indirectly) by %s, so forbidden-import contract %q is broken by an indirect import. Cut this import or the chain that reaches %s.",
-	[hit.site.file, hit.site.line, hit.via, hit.imported, hit.via, concat(", ", hit.contract.source_modules), hit.name, hit.via],
+	"%s imports %s, and %s is itself imported (directly or indirectly) by %s, so forbidden-import contract %q is broken by an indirect import. Cut this import or the chain that reaches %s, or set allow_indirect_imports if only direct imports matter.",
+	[hit.via, hit.imported, hit.via, concat(", ", hit.contract.source_modules), hit.name, hit.via],
 ) if hit.via != null
 
 # METADATA
 # title: Forbidden imports
 # description: >-
 #   import-linter's forbidden contract. Each contract in data lists source_modules and
-#   forbidden_modules (packages include everything inside them); no source module may import a
-#   forbidden one. With indirect set, a chain through other modules counts too, and the import
-#   that completes the chain is reported. ignore_imports ("a.b -> c.*") skips known imports.
+#   forbidden_modules (packages include everything inside them unless as_packages is false); no
+#   source module may import a forbidden one. Forbidden modules may be outside the repository
+#   (redis, socket, the sqlx crate). Chains through other modules count too, as in
+#   import-linter, and the import that completes the chain is reported; allow_indirect_imports
+#   (or indirect false) checks direct imports only. ignore_imports ("a.b -> c.*") skips known
+#   imports.
 # custom:
 #   id: architecture.forbidden_import
 #   severity: high

@@ -37,19 +37,56 @@ test_source_modules_in_data_decide_the_verdict if {
 		with data.sentinel.params.architecture.forbidden as [other]
 }
 
-test_indirect_import_passes_by_default if {
-	count(forbidden_import.deny_forbidden_import) == 0 with input as _indirect
-		with data.sentinel.params.architecture.forbidden as [_contract]
-}
-
-test_indirect_import_is_denied_when_indirect_is_set if {
-	contract := object.union(_contract, {"indirect": true})
+test_indirect_import_is_denied_by_default_as_in_import_linter if {
 	findings := forbidden_import.deny_forbidden_import with input as _indirect
-		with data.sentinel.params.architecture.forbidden as [contract]
+		with data.sentinel.params.architecture.forbidden as [_contract]
 	count(findings) == 1
 	some f in findings
 	f._loc.file == "app/util/helpers.py"
 	contains(f.msg, "indirect")
+	startswith(f.msg, "app.util.helpers imports app.web.views")
+}
+
+test_allow_indirect_imports_checks_direct_imports_only if {
+	contract := object.union(_contract, {"allow_indirect_imports": true})
+	count(forbidden_import.deny_forbidden_import) == 0 with input as _indirect
+		with data.sentinel.params.architecture.forbidden as [contract]
+}
+
+test_indirect_false_checks_direct_imports_only if {
+	contract := object.union(_contract, {"indirect": false})
+	count(forbidden_import.deny_forbidden_import) == 0 with input as _indirect
+		with data.sentinel.params.architecture.forbidden as [contract]
+}
+
+# app.domain.repo imports redis (third party) and app.domain.cache imports it through app.infra.
+_external := fx.doc([
+	fx.py_kinds("app.domain.repo", [["redis", "third_party"]]),
+	fx.py_kinds("app.domain.cache", [["app.infra.store", "first_party"]]),
+	fx.py_kinds("app.infra.store", [["redis.asyncio", "third_party"], ["socket", "stdlib"]]),
+])
+
+_no_redis := {"name": "domain is pure", "source_modules": ["app.domain"], "forbidden_modules": ["redis"]}
+
+test_third_party_forbidden_module_is_denied_directly_and_indirectly if {
+	findings := forbidden_import.deny_forbidden_import with input as _external
+		with data.sentinel.params.architecture.forbidden as [_no_redis]
+	{f._loc.file | some f in findings} == {"app/domain/repo.py", "app/infra/store.py"}
+}
+
+test_stdlib_forbidden_module_is_denied if {
+	contract := {"name": "no sockets", "source_modules": ["app.infra"], "forbidden_modules": ["socket"]}
+	findings := forbidden_import.deny_forbidden_import with input as _external
+		with data.sentinel.params.architecture.forbidden as [contract]
+	count(findings) == 1
+	some f in findings
+	f._loc == {"file": "app/infra/store.py", "line": 2}
+}
+
+test_as_packages_false_matches_the_named_module_only if {
+	contract := object.union(_no_redis, {"as_packages": false, "source_modules": ["app.infra.store"]})
+	count(forbidden_import.deny_forbidden_import) == 0 with input as _external
+		with data.sentinel.params.architecture.forbidden as [contract]
 }
 
 test_ignore_imports_skips_a_known_import if {

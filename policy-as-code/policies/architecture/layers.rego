@@ -10,36 +10,40 @@ _layers_meta := {
 	"fix": "Lower layers must not import higher ones: move the code down a layer, or invert the dependency (pass data or a callback in).",
 }
 
-_containers(contract) := contract.containers if count(object.get(contract, "containers", [])) > 0
-
-_containers(contract) := [""] if count(object.get(contract, "containers", [])) == 0
-
-_in_container(name, container) := name if container == ""
-
-_in_container(name, container) := concat(".", [container, name]) if container != ""
-
-# A layer is "a", "a | b" (independent members), "a : b" (members that may import each other)
-# or a list of modules (independent).
-_layer_entry_members(entry, container) := [_in_container(trim_space(p), container) | some p in regex.split(`[|:]`, entry)] if is_string(entry)
-
-_layer_entry_members(entry, container) := [_in_container(p, container) | some p in entry] if is_array(entry)
-
-_layer_entry_independent(entry) := contains(entry, "|") if is_string(entry)
-
-_layer_entry_independent(entry) := true if is_array(entry)
+_layers_contracts := lib.param("architecture", "layers", [])
 
 _layers_specs contains spec if {
 	input.kind == "imports"
-	some index, contract in lib.param("architecture", "layers", [])
-	some container in _containers(contract)
+	some index, contract in _layers_contracts
+	some container in imports.layer_containers(contract)
 	spec := {
 		"name": imports.contract_name(contract, "layers", index),
 		"kind": "layers",
-		"layers": [_layer_entry_members(entry, container) | some entry in contract.layers],
-		"independent": [_layer_entry_independent(entry) | some entry in contract.layers],
+		"layers": [[m.module | some m in imports.layer_members(entry, container)] | some entry in contract.layers],
+		"independent": [imports.layer_entry_independent(entry) | some entry in contract.layers],
 		"indirect": object.get(contract, "indirect", true),
 		"ignore_imports": object.get(contract, "ignore_imports", []),
 	}
+}
+
+# Exhaustive contracts: the children of each container that no layer lists (nor
+# exhaustive_ignores).
+_unlisted contains [name, container, sort(unlisted)] if {
+	input.kind == "imports"
+	some index, contract in _layers_contracts
+	contract.exhaustive == true
+	name := imports.contract_name(contract, "layers", index)
+	some container in object.get(contract, "containers", [])
+	prefix := concat("", [container, "."])
+	children := {m |
+		some m in imports.defined
+		startswith(m, prefix)
+		not contains(substring(m, count(prefix), -1), ".")
+	}
+	listed := {m.module | some entry in contract.layers; some m in imports.layer_members(entry, container)}
+	ignored := {concat(".", [container, x]) | some x in object.get(contract, "exhaustive_ignores", [])}
+	unlisted := children - listed - ignored
+	count(unlisted) > 0
 }
 
 # METADATA
@@ -47,9 +51,10 @@ _layers_specs contains spec if {
 # description: >-
 #   import-linter's layers contract. Each contract lists layers from highest to lowest; a higher
 #   layer may import a lower one, never the reverse. "a | b" makes a layer of independent
-#   members, "a : b" one whose members may import each other; containers repeat the contract
-#   inside each listed package. Indirect imports through modules outside the layers count too
-#   unless indirect is false.
+#   members, "a : b" one whose members may import each other, "(a)" a member that may be
+#   absent; containers repeat the contract inside each listed package. Indirect imports through
+#   modules outside the layers count too unless indirect is false. With exhaustive, every child
+#   module of each container must be in a layer (or in exhaustive_ignores).
 # custom:
 #   id: architecture.layers
 #   severity: high
@@ -64,6 +69,29 @@ deny_layers contains lib.finding(_layers_meta, imports.layer_message(hit), hit.s
 	some hit in imports.layer_violations(spec)
 	not lib.excepted("architecture.layers", hit.site.file)
 }
+
+deny_layers contains lib.finding_nowhere(_layers_meta, msg) if {
+	some [name, container, unlisted] in _unlisted
+	msg := sprintf(
+		"layers contract %q is exhaustive, but %s in container %s %s in no layer. Add each to a layer, or to exhaustive_ignores.",
+		[name, concat(", ", unlisted), container, _are(unlisted)],
+	)
+}
+
+deny_layers contains lib.finding_nowhere(_layers_meta, msg) if {
+	input.kind == "imports"
+	some index, contract in _layers_contracts
+	contract.exhaustive == true
+	count(object.get(contract, "containers", [])) == 0
+	msg := sprintf(
+		"layers contract %q is exhaustive but has no containers; exhaustive checks the children of each container. Add containers, or drop exhaustive.",
+		[imports.contract_name(contract, "layers", index)],
+	)
+}
+
+_are(names) := "is" if count(names) == 1
+
+_are(names) := "are" if count(names) != 1
 
 exception contains ["layers"] if {
 	input.kind == "imports"

@@ -73,3 +73,35 @@ test_ignore_imports_skips_a_known_import if {
 	doc := fx.graph_doc({"app.store.db": ["app.web.views"], "app.web.views": []})
 	count(_findings(doc, object.union(_contract, {"ignore_imports": ["app.store.db -> app.web.*"]}))) == 0
 }
+
+_exhaustive := {"name": "app layers", "containers": ["app"], "layers": ["web", "service", "(cli)"], "exhaustive": true}
+
+_three := fx.graph_doc({"app.web.views": [], "app.service.orders": [], "app.store.db": []})
+
+test_exhaustive_contract_reports_a_child_in_no_layer if {
+	findings := _findings(_three, _exhaustive)
+	count(findings) == 1
+	some f in findings
+	f.rule == "architecture.layers"
+	contains(f.msg, "app.store in container app is in no layer")
+}
+
+test_exhaustive_ignores_leaves_a_child_out if {
+	contract := object.union(_exhaustive, {"exhaustive_ignores": ["store"]})
+	count(_findings(_three, contract)) == 0
+}
+
+test_exhaustive_without_containers_is_reported if {
+	contract := object.remove(_exhaustive, ["containers"])
+	some f in _findings(_three, contract)
+	contains(f.msg, "has no containers")
+}
+
+test_optional_layer_in_parentheses_is_a_layer if {
+	doc := fx.graph_doc({"app.cli.main": ["app.web.views"], "app.web.views": []})
+	contract := {"name": "app layers", "containers": ["app"], "layers": ["web", "(cli)"]}
+	findings := _findings(doc, contract)
+	count(findings) == 1
+	some f in findings
+	startswith(f.msg, "app.cli.main imports app.web.views")
+}

@@ -33,8 +33,9 @@ _http_allowed_text := "none configured" if count(_http_allowed_modules) == 0
 # description: >-
 #   Internal code reaches other services through the modules that own that access (retries,
 #   timeouts, authentication, tracing live there). Reports each call the imports extractor
-#   matched as a direct HTTP/socket client call (requests, httpx, urllib, aiohttp, socket, fetch,
-#   reqwest, net/http...) outside allowed_modules and exempt_paths.
+#   matched as a direct HTTP/socket client call (requests.get, httpx.Client, urlopen,
+#   aiohttp.ClientSession, socket.socket, fetch, reqwest, net/http...; HTTP servers such as
+#   aiohttp.web are not clients) outside allowed_modules and exempt_paths, one finding per call.
 # custom:
 #   id: architecture.no_direct_http
 #   severity: medium
@@ -51,8 +52,8 @@ deny_no_direct_http contains lib.finding(_http_meta, msg, call.file, call.line) 
 	some call in file.calls
 	not lib.excepted("architecture.no_direct_http", call.file)
 	msg := sprintf(
-		"%s:%d: %s calls %s directly (matched %q); only %s may call HTTP or socket clients. Go through the module that owns HTTP access.",
-		[call.file, call.line, object.get(file, "module", call.file), call.name, call.pattern, _http_allowed_text],
+		"%s calls %s directly (matched %q); only %s may call HTTP or socket clients. Go through the module that owns HTTP access.",
+		[object.get(file, "module", call.file), call.name, call.pattern, _http_allowed_text],
 	)
 }
 

@@ -38,6 +38,50 @@ import_graph := {m: targets |
 	}
 }
 
+# Module -> the stdlib and third-party modules it imports (redis, socket, sqlx::PgPool): what a
+# forbidden contract naming a package outside the repository checks.
+external_graph := {m: targets |
+	some m, indexes in files_by_module
+	targets := {t |
+		some i in indexes
+		some imp in input.files[i].imports
+		imp.kind != "first_party"
+		some t in imp.modules
+	}
+	count(targets) > 0
+}
+
+# Every first-party module and package: the extractor's list, or for a document without one
+# (written by hand) the files' modules and the packages holding them.
+defined := {m | some m in input.modules} if {
+	input.kind == "imports"
+	is_array(input.modules)
+}
+
+defined := {name |
+	some f in input.files
+	is_string(f.module)
+	sep := object.get(_separators, f.language, ".")
+	parts := split(f.module, sep)
+	some n in numbers.range(1, count(parts))
+	name := concat(sep, array.slice(parts, 0, n))
+} if {
+	input.kind == "imports"
+	not is_array(input.modules)
+}
+
+# The first name of a module path, whatever its separator.
+top_name(name) := regex.split(`::|[./]`, name)[0]
+
+_first_party_tops := {top_name(m) | some m in defined}
+
+# Whether a contract's module names something in the repository. A name whose first segment is
+# not a first-party package is external (redis, sqlx): external_ok says whether it may be absent
+# (a forbidden module nobody imports is simply not imported).
+module_exists(name, _) if name in defined
+
+module_exists(name, true) if not top_name(name) in _first_party_tops
+
 # The separator of module names per language: Rust "::", Go and JavaScript "/", else ".".
 _separators := {"rust": "::", "go": "/", "javascript": "/", "typescript": "/"}
 
@@ -66,6 +110,19 @@ modules_under(prefixes) := ({p | some p in prefixes} & nodes) | {m |
 	strings.any_prefix_match(m, starts)
 }
 
+# Every module of the graph or imported from outside it.
+all_nodes := nodes | {t | some _, targets in external_graph; some t in targets}
+
+# modules_under over all_nodes (external modules included); with as_packages false, only the
+# named modules themselves, as import-linter's as_packages option.
+modules_under_all(prefixes, true) := ({p | some p in prefixes} & all_nodes) | {m |
+	starts := [concat("", [p, sep]) | some p in prefixes; some sep in [".", "::", "/"]]
+	some m in all_nodes
+	strings.any_prefix_match(m, starts)
+}
+
+modules_under_all(prefixes, false) := {p | some p in prefixes} & all_nodes
+
 # A contract's name for messages: its name, or its kind and position in the data.
 contract_name(contract, _, _) := contract.name if is_string(contract.name)
 
@@ -81,6 +138,39 @@ ignored(contract, importer, imported) if {
 }
 
 # ---- Layers and independence -------------------------------------------------------------
+# A layers contract as import-linter writes it: containers (each repeats the layers inside it),
+# layers highest first, each "a", "a | b" (independent members), "a : b" (members that may
+# import each other) or a list of modules (independent); "(a)" is an optional layer member,
+# one that may be absent.
+
+layer_containers(contract) := contract.containers if count(object.get(contract, "containers", [])) > 0
+
+layer_containers(contract) := [""] if count(object.get(contract, "containers", [])) == 0
+
+_in_container(name, container) := name if container == ""
+
+_in_container(name, container) := concat(".", [container, name]) if container != ""
+
+_member_name(raw) := trim_space(trim_suffix(trim_prefix(trim_space(raw), "("), ")"))
+
+_member_optional(raw) := true if {
+	startswith(trim_space(raw), "(")
+	endswith(trim_space(raw), ")")
+} else := false
+
+_entry_parts(entry) := regex.split(`[|:]`, entry) if is_string(entry)
+
+_entry_parts(entry) := entry if is_array(entry)
+
+# The members of one layer entry inside a container: [{"module", "optional"}].
+layer_members(entry, container) := [{"module": _in_container(_member_name(p), container), "optional": _member_optional(p)} |
+	some p in _entry_parts(entry)
+]
+
+layer_entry_independent(entry) := contains(entry, "|") if is_string(entry)
+
+layer_entry_independent(entry) := true if is_array(entry)
+
 # One engine checks both over a spec: {"name", "kind", "layers": [[module, ...], ...] highest
 # first, "independent": [bool, ...], "indirect": bool, "ignore_imports": [...]}. An independence
 # contract is a single layer whose members are independent.
@@ -223,13 +313,13 @@ _layer_breach(hit) := sprintf("%s is in an independent sibling of the same layer
 }
 
 layer_message(hit) := sprintf(
-	"%s:%d: %s imports %s, but %s, which %s contract %q forbids (%s). Move the code to a lower layer or invert the dependency.",
-	[hit.site.file, hit.site.line, hit.importer, hit.imported, _layer_breach(hit), hit.spec.kind, hit.spec.name, _layer_chain(hit.spec)],
+	"%s imports %s, but %s, which %s contract %q forbids (%s). Move the code to a lower layer or invert the dependency.",
+	[hit.importer, hit.imported, _layer_breach(hit), hit.spec.kind, hit.spec.name, _layer_chain(hit.spec)],
 ) if hit.via == null
 
 layer_message(hit) := sprintf(
-	"%s:%d: %s imports %s, and %s is itself imported (directly or indirectly) by %s; %s, so %s contract %q is broken by an indirect import (%s). Cut this import or the chain that reaches %s.",
-	[hit.site.file, hit.site.line, hit.via, hit.imported, hit.via, concat(", ", hit.importer), _layer_breach(hit), hit.spec.kind, hit.spec.name, _layer_chain(hit.spec), hit.via],
+	"%s imports %s, and %s is itself imported (directly or indirectly) by %s; %s, so %s contract %q is broken by an indirect import (%s). Cut this import or the chain that reaches %s.",
+	[hit.via, hit.imported, hit.via, concat(", ", hit.importer), _layer_breach(hit), hit.spec.kind, hit.spec.name, _layer_chain(hit.spec), hit.via],
 ) if hit.via != null
 
 # ---- Acyclic siblings (architecture.acyclic) ------------------------------------------------

@@ -28,8 +28,8 @@ deny_cross_tenant_wildcard contains lib.finding(_meta, msg, site.file, site.line
 	not site.has_tenant
 	not lib.excepted("security.cross_tenant_wildcard", site.file)
 	msg := sprintf(
-		"%s:%d: %s %s for %s holds a wildcard without a tenant id, so it reaches every tenant. Put the tenant id before the wildcard.",
-		[site.file, site.line, site.sink_kind, site.key, site.sink],
+		"%s %s for %s holds a wildcard without a tenant id, so it reaches every tenant. Put the tenant id before the wildcard.",
+		[site.sink_kind, site.key, site.sink],
 	)
 }
 

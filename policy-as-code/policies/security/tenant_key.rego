@@ -20,13 +20,25 @@ _is_shared(site) if {
 	regex.match(pattern, site.key)
 }
 
+_tenant(site) := object.get(site, "tenant", "present") if site.has_tenant
+
+_tenant(site) := object.get(site, "tenant", "absent") if not site.has_tenant
+
+_in_scope(site) if {
+	lib.path_in(site.file, _paths)
+	not _is_shared(site)
+	not lib.excepted("security.tenant_key", site.file)
+}
+
 # METADATA
 # title: Keys, subjects and topics carry a tenant id
 # description: >-
 #   In the configured paths, every cache key, message subject, topic or channel that the tenancy
-#   extractor found must be built from a tenant identifier, so one tenant can never read or
+#   extractor found must be built from a tenant identifier (a tenant id variable, a call that takes
+#   one, or a literal tenant segment such as "tenant:{t}"), so one tenant can never read or
 #   overwrite another's data. Keys that are meant to be shared across tenants are listed in
-#   shared_keys (regular expressions over the key's source text).
+#   shared_keys (regular expressions over the key's source text). A key that is only a parameter
+#   of the function using it (a generic wrapper) is a warning instead: its callers decide.
 # custom:
 #   id: security.tenant_key
 #   severity: critical
@@ -38,13 +50,27 @@ _is_shared(site) if {
 deny_tenant_key contains lib.finding(_meta, msg, site.file, site.line) if {
 	input.kind == "tenancy"
 	some site in input.sites
-	not site.has_tenant
-	lib.path_in(site.file, _paths)
-	not _is_shared(site)
-	not lib.excepted("security.tenant_key", site.file)
+	_tenant(site) == "absent"
+	_in_scope(site)
 	msg := sprintf(
-		"%s:%d: %s %s for %s is built without a tenant id (%s). Include the tenant id in it, or list it in shared_keys if it is shared on purpose.",
-		[site.file, site.line, site.sink_kind, site.key, site.sink, site.construction],
+		"%s %s for %s is built without a tenant id (%s). Include the tenant id in it, or list it in shared_keys if it is shared on purpose.",
+		[site.sink_kind, site.key, site.sink, site.construction],
+	)
+}
+
+_unknown_meta := object.union(_meta, {
+	"severity": "medium",
+	"fix": "Make sure every caller passes a key that carries the tenant id, or take the tenant id as a parameter and build the key here.",
+})
+
+warn_tenant_key contains lib.finding(_unknown_meta, msg, site.file, site.line) if {
+	input.kind == "tenancy"
+	some site in input.sites
+	_tenant(site) == "unknown"
+	_in_scope(site)
+	msg := sprintf(
+		"%s for %s is the parameter %s of the function, so whether it carries a tenant id depends on the callers. Check them, or build the key here from a tenant id.",
+		[site.sink_kind, site.sink, site.key_parameter],
 	)
 }
 
