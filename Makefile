@@ -9,6 +9,8 @@ STAMP := $(VENV)/.installed-stamp
 # The real OPA and conftest, built from the Go module proxy: test oracles and the optional
 # `--engine opa`, never needed by `pip install`. Cached by Go's module and build caches.
 TOOLS := $(CURDIR)/.tools/bin
+# Go's official install location, for a shell whose PATH lacks it.
+export PATH := $(PATH):/usr/local/go/bin
 OPA_VERSION := v1.22.4
 CONFTEST_VERSION := v0.71.1
 GO_TOOLS := github.com/open-policy-agent/opa@$(OPA_VERSION) github.com/open-policy-agent/conftest@$(CONFTEST_VERSION)
@@ -49,9 +51,9 @@ unit: $(STAMP) node_modules/.installed-stamp tools
 
 test: lint typecheck verify unit
 
-# The extract-stage property tests with many random examples (make test runs a fixed few).
+# The property tests (parsers, extract stage) with many random examples; make test runs a fixed few.
 fuzz: $(STAMP)
-	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -p no:cacheprovider tests/extractors/test_extract_fuzz.py
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -p no:cacheprovider -n 2 tests/parsers/test_fuzz.py tests/extractors/test_extract_fuzz.py
 
 bench: $(STAMP)
 	for f in benchmarks/*.py; do $(BIN)/python $$f || exit 1; done

@@ -6,6 +6,10 @@ Handlers found (Python with ``ast``, the rest with tree-sitter):
   (``get``, ``post``, ``route``, ``api_route``, ...; ``methods=[...]`` read when literal). The
   first argument (or ``path=`` / ``rule=``) must be a string starting with ``/``. Router prefixes
   are not applied.
+- Python aiohttp: ``<router>.add_get("/x", handler)`` (``add_post``, ... ``add_route("GET", "/x", h)``,
+  ``add_view``) and route tables ``web.get("/x", h)`` / ``web.route(...)`` / ``web.view(...)``;
+  Starlette: ``Route("/x", endpoint, methods=[...])`` and ``WebSocketRoute``. The handler named
+  (``h``, ``views.h``, ``self.h``) is looked up by name like a Django view.
 - Django: ``path()`` / ``re_path()`` / ``url()`` in URLconf files (``urls.py``); the view named
   (``views.detail``, ``DetailView.as_view()``) is looked up by name among the Python files,
   preferring the module the URLconf names. ``include()`` is not followed.
@@ -13,6 +17,9 @@ Handlers found (Python with ``ast``, the rest with tree-sitter):
   on a function. The handler function is looked up by name, same file first.
 - Go net/http and routers: ``<x>.HandleFunc("/x", h)``, ``Handle``, chi/gin/echo verbs
   (``r.Get``, ``r.GET``); Go 1.22 ``"GET /x"`` patterns; function literals count as inline handlers.
+- JavaScript/TypeScript Express (and routers with the same shape): ``<x>.get("/x", ..., handler)``
+  (``post``, ``put``, ``patch``, ``delete``, ``head``, ``options``, ``all``); the last argument is
+  the handler, a function literal (inline) or a name looked up in the tree, same file first.
 - Elixir Phoenix: public ``def action(conn, params)`` in modules whose name ends with
   ``Controller``; routes and verbs come from router calls (``get "/x", UserController, :index``,
   inside ``scope "/api"``) when a router is in the tree.
@@ -97,6 +104,7 @@ DEFAULT_HANDLER_PATTERNS: dict[str, Any] = {
     ],
     "rust": [*HTTP_VERBS, "any"],
     "elixir": [*HTTP_VERBS],
+    "javascript": [*HTTP_VERBS, "all"],
     "django_urlconfs": ["**/urls.py", "urls.py"],
     "controller_suffix": "Controller",
 }
@@ -134,6 +142,7 @@ class Config:
     go_methods: frozenset[str]
     rust_methods: frozenset[str]
     elixir_verbs: frozenset[str]
+    javascript_verbs: frozenset[str]
     django_urlconfs: tuple[str, ...]
     controller_suffix: str
     unstructured: bool
@@ -188,6 +197,7 @@ def build_config(ctx: ExtractContext) -> tuple[Config, list[str]]:
         go_methods=frozenset(_str_list(patterns["go"], "handler_patterns.go")),
         rust_methods=frozenset(_str_list(patterns["rust"], "handler_patterns.rust")),
         elixir_verbs=frozenset(_str_list(patterns["elixir"], "handler_patterns.elixir")),
+        javascript_verbs=frozenset(_str_list(patterns["javascript"], "handler_patterns.javascript")),
         django_urlconfs=tuple(_str_list(patterns["django_urlconfs"], "handler_patterns.django_urlconfs")),
         controller_suffix=suffix,
         unstructured=bool(options.get("unstructured_logs", True)),
@@ -475,6 +485,8 @@ def scan_python(rel: str, source: str, cfg: Config) -> FileFacts:
                 )
     if _is_urlconf(rel, cfg):
         facts.registrations.extend(_django_routes(rel, tree, module))
+    if _TABLE_HINT.search(source):
+        facts.registrations.extend(_table_routes(rel, tree, module))
     if cfg.unstructured and not is_test_path(rel) and _UNSTRUCTURED_HINT.search(source):
         facts.unstructured = _unstructured(rel, tree, source)
     return facts
@@ -511,6 +523,70 @@ def _python_framework(tree: ast.Module) -> str:
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             imported.add(node.module.split(".")[0])
     return next((f for f in _FRAMEWORKS if f in imported), "python")
+
+
+_AIOHTTP_ADD = {f"add_{v}": v.upper() for v in HTTP_VERBS} | {"add_view": "ANY"}
+_AIOHTTP_TABLE = {v: v.upper() for v in HTTP_VERBS} | {"view": "ANY"}
+_STARLETTE = {"Route": "GET", "WebSocketRoute": "WEBSOCKET"}
+_TABLE_HINT = re.compile(r"\badd_(?:\w+)\s*\(|\b(?:Route|WebSocketRoute)\s*\(|\bweb\s*\.\s*\w+\s*\(")
+
+
+def _target(node: ast.expr, module: str) -> tuple[str, str] | None:
+    """(name, module hint) of a handler named by ``h``, ``views.h`` or ``self.h``."""
+    name = dotted(node)
+    if name is None:
+        return None
+    hint, _, short = name.rpartition(".")
+    if not hint or hint.split(".")[0] in ("self", "cls"):
+        return short, module
+    package = module.rpartition(".")[0]
+    return short, f"{package}.{hint}" if package else hint
+
+
+def _table_routes(rel: str, tree: ast.Module, module: str) -> list[Registration]:
+    """aiohttp ``router.add_get(...)`` / ``web.get(...)`` and Starlette ``Route(...)`` registrations."""
+    out = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        attr = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        args = list(node.args)
+        kw = {k.arg: k.value for k in node.keywords if k.arg}
+        framework, method = "aiohttp", ""
+        if attr == "add_route" and isinstance(func, ast.Attribute) and len(args) >= 3:
+            method = (_str_const(args[0]) or "ANY").upper()
+            args = args[1:]
+        elif attr in _AIOHTTP_ADD and isinstance(func, ast.Attribute):
+            method = _AIOHTTP_ADD[attr]
+        elif (
+            isinstance(func, ast.Attribute)
+            and dotted(func.value) in ("web", "aiohttp.web")
+            and (attr in _AIOHTTP_TABLE or attr == "route")
+        ):
+            if attr == "route" and len(args) >= 3:
+                method = (_str_const(args[0]) or "ANY").upper()
+                args = args[1:]
+            elif attr != "route":
+                method = _AIOHTTP_TABLE[attr]
+        elif attr in _STARLETTE:
+            framework = "starlette"
+            method = _STARLETTE[attr]
+            methods = kw.get("methods")
+            if isinstance(methods, ast.List | ast.Tuple) and methods.elts:
+                method = ",".join(m.upper() for m in (_str_const(e) for e in methods.elts) if m) or method
+        if not method:
+            continue
+        route = _str_const(args[0]) if args else _str_const(kw.get("path"))
+        handler = args[1] if len(args) >= 2 else kw.get("handler") or kw.get("endpoint")
+        if route is None or not route.startswith("/") or handler is None:
+            continue
+        target = _target(handler, module)
+        if target is None:
+            continue
+        for verb in method.split(","):
+            out.append(Registration(rel, node.lineno, framework, "python", route, verb, target[0], target[1]))
+    return out
 
 
 def _django_routes(rel: str, tree: ast.Module, module: str) -> list[Registration]:
@@ -741,6 +817,76 @@ def scan_go(rel: str, tree: ts.Tree, cfg: Config) -> FileFacts:
     return facts
 
 
+# --- JavaScript / TypeScript ------------------------------------------------------------------
+
+_JS_FUNCTIONS = {"arrow_function", "function_expression", "function"}
+
+
+def _js_calls(defn: Definition, node: ts.Node, cfg: Config) -> None:
+    for sub in treesitter.walk(node):
+        if sub.type == "call_expression":
+            _record(defn, cfg, _text(sub.child_by_field_name("function")) + "(", _line(sub))
+
+
+def scan_javascript(rel: str, tree: ts.Tree, cfg: Config, language: str) -> FileFacts:
+    facts = FileFacts()
+    for node in treesitter.walk(tree.root_node):
+        if node.type in ("function_declaration", "generator_function_declaration"):
+            name = _text(node.child_by_field_name("name"))
+            defn = Definition(rel, _line(node), name, name, language)
+            _js_calls(defn, node, cfg)
+            facts.definitions.append(defn)
+        elif node.type == "variable_declarator":
+            value = node.child_by_field_name("value")
+            name_node = node.child_by_field_name("name")
+            if value is not None and value.type in _JS_FUNCTIONS and name_node is not None:
+                name = _text(name_node)
+                defn = Definition(rel, _line(node), name, name, language)
+                _js_calls(defn, value, cfg)
+                facts.definitions.append(defn)
+        elif node.type == "call_expression":
+            func = node.child_by_field_name("function")
+            if func is None or func.type != "member_expression":
+                continue
+            verb = _text(func.child_by_field_name("property"))
+            if verb not in cfg.javascript_verbs:
+                continue
+            args = _args(node.child_by_field_name("arguments"))
+            if len(args) < 2:
+                continue
+            route = _js_string(args[0])
+            if route is None or not route.startswith("/"):
+                continue
+            method = "ANY" if verb == "all" else verb.upper()
+            handler = args[-1]
+            if handler.type in _JS_FUNCTIONS:
+                inline = Definition(rel, _line(handler), "<anonymous>", "<anonymous>", language)
+                _js_calls(inline, handler, cfg)
+                facts.registrations.append(
+                    Registration(
+                        rel, _line(node), "express", language, route, method, "<anonymous>", inline=inline
+                    )
+                )
+            elif handler.type in ("identifier", "member_expression"):
+                target = _text(handler).rsplit(".", 1)[-1]
+                facts.registrations.append(
+                    Registration(rel, _line(node), "express", language, route, method, target)
+                )
+    return facts
+
+
+def _js_string(node: ts.Node) -> str | None:
+    if node.type == "string":
+        return "".join(
+            _text(c) for c in node.named_children if c.type in ("string_fragment", "escape_sequence")
+        )
+    if node.type == "template_string" and not any(
+        c.type == "template_substitution" for c in node.named_children
+    ):
+        return "".join(_text(c) for c in node.named_children if c.type == "string_fragment")
+    return None
+
+
 # --- Elixir -----------------------------------------------------------------------------------
 
 
@@ -858,7 +1004,7 @@ def _language(rel: str) -> str | None:
     if rel.endswith(".py"):
         return "python"
     grammar = treesitter.grammar_for(rel)
-    return grammar if grammar in ("rust", "go", "elixir") else None
+    return grammar if grammar in ("rust", "go", "elixir", "javascript", "typescript", "tsx") else None
 
 
 @contextmanager
@@ -903,6 +1049,8 @@ def _scan_file(cfg: Config, rel: str) -> FileFacts:
         facts = scan_rust(rel, tree, cfg)
     elif language == "go":
         facts = scan_go(rel, tree, cfg)
+    elif language in ("javascript", "typescript", "tsx"):
+        facts = scan_javascript(rel, tree, cfg, "javascript" if language == "javascript" else "typescript")
     else:
         facts = scan_elixir(rel, tree, cfg)
     error_line = treesitter.first_error_line(tree)
@@ -1016,8 +1164,9 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
         if defn is not None and not defn.checked:
             stubs.setdefault(defn.file, {})[id(defn)] = defn
     for rel, found in sorted(stubs.items()):
-        check = PerFile(partial(_check_stubs, cfg, list(found.values())), str, _check_failed,
-                        ctx.file_timeout_ms)
+        check = PerFile(
+            partial(_check_stubs, cfg, list(found.values())), str, _check_failed, ctx.file_timeout_ms
+        )
         if (prob := check(rel)) is not None:
             problems.append(prob)
 

@@ -7,7 +7,9 @@ Found in the selected files (option ``paths``, default every ``*.py`` and ``*.rs
   ``allow_values`` strings, an enum member named like ``ALLOW`` / ``PERMIT`` / ``GRANTED``
   (``Decision.ALLOW``), or a call with an allowing keyword (``Decision(allow=True)``).
 - ``swallowed_error``: an ``except`` handler that does nothing (``pass``, ``...``, ``continue``),
-  so the code after it runs as if the check had passed.
+  so the code after it runs as if the check had passed; not when the statement right after the
+  ``try`` raises or returns a constant that does not allow (``except OSError: pass`` then
+  ``return 0`` is an explicit closed fallback).
 - ``default_allow``: a lookup that defaults to allowing: ``mapping.get(key, True)``,
   ``getattr(obj, "name", True)``, ``os.environ.get(name, "allow")``.
 
@@ -150,10 +152,10 @@ class _FailOpenScanner:
         )
 
     def scan(self, body: list[ast.stmt]) -> None:
-        for stmt in body:
-            self._statement(stmt)
+        for index, stmt in enumerate(body):
+            self._statement(stmt, body[index + 1] if index + 1 < len(body) else None)
 
-    def _statement(self, stmt: ast.stmt) -> None:
+    def _statement(self, stmt: ast.stmt, after: ast.stmt | None = None) -> None:
         if isinstance(stmt, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
             self.scope.append(stmt.name)
             self.scan(stmt.body)
@@ -165,20 +167,31 @@ class _FailOpenScanner:
             self._lookups(stmt)
         if isinstance(stmt, ast.Try | ast.TryStar):
             for handler in stmt.handlers:
-                self._handler(handler)
-        for field in ("body", "orelse", "finalbody", "handlers"):
-            for child in getattr(stmt, field, ()):
-                if isinstance(child, ast.ExceptHandler):
-                    self.scan(child.body)
-                elif isinstance(child, ast.stmt):
-                    self._statement(child)
+                self._handler(handler, self._denies(after))
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(stmt, field, None)
+            if isinstance(block, list):
+                self.scan(block)
+        for handler in getattr(stmt, "handlers", ()):
+            self.scan(handler.body)
         if isinstance(stmt, ast.Match):
             for case in stmt.cases:
                 self.scan(case.body)
 
-    def _handler(self, node: ast.ExceptHandler) -> None:
+    def _denies(self, stmt: ast.stmt | None) -> bool:
+        """Whether the statement after a ``try`` fails closed: it raises, or returns a constant that
+        does not allow (``return 0``, ``return None``, ``return False``)."""
+        if isinstance(stmt, ast.Raise):
+            return True
+        return (
+            isinstance(stmt, ast.Return)
+            and (stmt.value is None or isinstance(stmt.value, ast.Constant))
+            and not (stmt.value is not None and self._allows(stmt.value))
+        )
+
+    def _handler(self, node: ast.ExceptHandler, closed_after: bool = False) -> None:
         caught = ast.unparse(node.type) if node.type is not None else "everything"
-        if all(_is_noop(stmt) for stmt in node.body):
+        if not closed_after and all(_is_noop(stmt) for stmt in node.body):
             self._add(node, "swallowed_error", f"except {caught}: the error is ignored")
         for stmt in node.body:
             for sub in ast.walk(stmt):

@@ -1,8 +1,15 @@
-"""Fixtures shared across the test tree: real git repositories and schema validation."""
+"""Fixtures shared across the test tree: real git repositories and schema validation.
+
+Also the hypothesis profiles of every property test: ``ci`` (the default, what ``make test``
+runs), a fixed, derandomized budget so every run tries the same examples; ``fuzz``
+(``HYPOTHESIS_PROFILE=fuzz``, what ``make fuzz`` runs), many more random examples. In both, a
+failing example fails the test; nothing is skipped.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,8 +17,20 @@ from typing import Any
 import git
 import jsonschema
 import pytest
+from hypothesis import HealthCheck, settings
 
 from testsupport.files import write
+
+_NOT_SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large]
+settings.register_profile(
+    "ci", max_examples=30, derandomize=True, deadline=None, database=None,
+    suppress_health_check=_NOT_SLOW, print_blob=True,
+)
+settings.register_profile(
+    "fuzz", max_examples=2000, derandomize=False, deadline=None, database=None,
+    suppress_health_check=_NOT_SLOW, print_blob=True,
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "extractors" / "schemas"
 

@@ -5,7 +5,7 @@ Options (``extract.options.coverage`` in conftest.yml):
 - ``reports`` (list of repo-relative paths; default: whichever of ``coverage.json``,
   ``coverage.xml``, ``lcov.info``, ``coverage/lcov.info`` and ``*.lcov`` exist at the root). The
   format is chosen by suffix (``.json`` coverage.py JSON, ``.xml`` Cobertura, ``.info``/``.lcov``
-  LCOV), else by the first character. A listed report that is missing is a problem.
+  LCOV), else by the first character. A listed report that is missing is an error (exit 2).
 - ``baseline`` (repo-relative path or null, default null): a JSON file ``{"total_percent": x}``;
   the document then carries the baseline and the delta of the total against it.
 - ``max_report_bytes`` (int, default 200_000_000): larger reports are skipped with a problem.
@@ -47,6 +47,15 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
     max_bytes = ctx.options.get("max_report_bytes", DEFAULT_MAX_REPORT_BYTES)
     if not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes <= 0:
         raise UsageError("coverage option 'max_report_bytes' must be a positive integer")
+    if explicit:
+        # A configured report that is not there means the tests did not run or wrote elsewhere:
+        # an error (exit 2), never a coverage check that silently saw nothing.
+        missing = [rel for rel in reports if not os.path.lexists(ctx.path(rel))]
+        if missing:
+            raise UsageError(
+                f"configured coverage report not found: {', '.join(missing)} "
+                "(run the tests with coverage first, or fix extract.options.coverage.reports)"
+            )
     problems: list[dict[str, Any]] = []
     merged: dict[str, FileLines] = {}
     sources: dict[str, set[str]] = {}

@@ -15,6 +15,13 @@ the secret (``fingerprint``, detect-secrets' ``hashed_secret``), so it can be ma
 - ``keyword_exclude`` (none): a regex; lines matching it are not checked by ``KeywordDetector``.
 - ``exclude_files`` / ``exclude_lines`` / ``exclude_secrets`` ([]): regexes, detect-secrets'
   ``--exclude-files`` / ``--exclude-lines`` / ``--exclude-secrets``.
+- ``context_paths`` (see ``context.DEFAULT_PATHS``): context (``notebook``, ``ci``, ``fixture``,
+  ``test``, ``docs``) -> gitwildmatch globs; a list given replaces that context's default.
+
+Every finding carries a ``context`` (``code`` unless its path or, in Rust, a ``#[cfg(test)]``
+item puts it in another); ``security.secret_in_code`` weighs findings by it. Besides
+detect-secrets' filters, values equal to their own variable name and base64 image data in
+notebook outputs are left out (``filters``).
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from extractors.base import ExtractContext, document, problem
+from extractors.secrets import context
 from sentinel.errors import SentinelError
 
 KIND = "secrets"
@@ -44,6 +52,7 @@ _KNOWN_OPTIONS = {
     "base64_limit",
     "hex_limit",
     "keyword_exclude",
+    "context_paths",
     *REGEX_FILTERS,
 }
 
@@ -203,6 +212,24 @@ def _scan(ctx: ExtractContext, files: tuple[str, ...], settings: dict[str, Any])
         return list(pool.map(engine.scan_batch, batches))
 
 
+def _contexts(ctx: ExtractContext, found: list[Any], classify: context.Classifier) -> dict[tuple[str, int], str]:
+    """(file, line) -> context of every finding; Rust files are parsed for ``#[cfg(test)]``."""
+    from extractors.base import read_source
+
+    out: dict[tuple[str, int], str] = {}
+    ranges: dict[str, list[tuple[int, int]]] = {}
+    for f in found:
+        kind = classify.of_path(f.file)
+        if kind == context.CODE and f.file.endswith(".rs"):
+            if f.file not in ranges:
+                text, _ = read_source(ctx, f.file)
+                ranges[f.file] = context.rust_test_ranges(text) if text is not None else []
+            if context.in_ranges(f.line, ranges[f.file]):
+                kind = "test"
+        out[(f.file, f.line)] = kind
+    return out
+
+
 def extract(ctx: ExtractContext) -> dict[str, Any]:
     from detect_secrets.__version__ import VERSION
 
@@ -210,6 +237,7 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
 
     options = dict(ctx.options)
     _check_options(options)
+    classify = context.classifier(options.get("context_paths"))
     known = _known_plugins()
     baseline_rel, explicit = _baseline_path(ctx)
     base, problems = _load_baseline(ctx, baseline_rel, explicit, known)
@@ -237,6 +265,8 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
     entries: dict[tuple[str, str, str], bool | None] = base.entries if base is not None else {}
     findings = []
     scanned = 0
+    raw = [f for result in results for f in result.findings]
+    where = _contexts(ctx, raw, classify)
     for result in results:
         scanned += result.scanned
         problems.extend(result.problems)
@@ -251,6 +281,7 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
                     "plugin": f.plugin,
                     "file": f.file,
                     "line": f.line,
+                    "context": where[(f.file, f.line)],
                     "fingerprint": f.hashed_secret,
                     "is_verified": False,
                     "in_baseline": in_baseline,

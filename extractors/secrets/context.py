@@ -50,7 +50,7 @@ DEFAULT_PATHS: dict[str, tuple[str, ...]] = {
         "**/*.spec.*",
         "**/*_test.exs",
     ),
-    "docs": ("docs/**", "doc/**", "**/*.md", "**/*.rst", "**/*.adoc", "**/*.txt"),
+    "docs": ("docs/**", "doc/**", "**/*.md", "**/*.rst", "**/*.adoc"),
 }
 
 

@@ -32,7 +32,7 @@ from detect_secrets.types import NamedIO
 from detect_secrets.util.code_snippet import get_code_snippet
 
 from extractors.base import problem
-from extractors.secrets import prefilter
+from extractors.secrets import filters, prefilter
 from extractors.secrets.mask import excerpt
 
 # Importing detect-secrets replaces configparser.ParsingError process-wide with a subclass that
@@ -116,7 +116,17 @@ class Gates:
         return gates
 
 
-def _scan_lines(filename: str, lines: list[str], gates: Gates, first_line: int = 1) -> list[PotentialSecret]:
+def _ours_filtered(filename: str, line: str, value: str | None, binary_data: Sequence[str]) -> bool:
+    """Our filters (``filters``), after the library's: own-name values, notebook image data."""
+    if value is None:
+        return False
+    if filters.is_own_name(value, line):
+        return True
+    return filename.endswith(".ipynb") and filters.is_binary_output(value, line, binary_data)
+
+
+def _scan_lines(filename: str, lines: list[str], gates: Gates, first_line: int = 1,
+                binary_data: Sequence[str] = ()) -> list[PotentialSecret]:
     index = prefilter.LineIndex(lines)
     out: list[PotentialSecret] = []
     plugins = get_plugins()
@@ -139,7 +149,7 @@ def _scan_lines(filename: str, lines: list[str], gates: Gates, first_line: int =
                     plugin=plugin,
                     line=line,
                     context=snippet,
-                ):
+                ) and not _ours_filtered(filename, line, secret.secret_value, binary_data):
                     out.append(secret)
     return out
 
@@ -150,12 +160,13 @@ def scan_text(filename: str, text: str, gates: Gates) -> list[PotentialSecret]:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     handle = _named(text, filename)
     lines = get_transformed_file(handle) or handle.readlines()
-    found = _scan_lines(filename, lines, gates)
+    binary = filters.notebook_binary_data(text) if filename.endswith(".ipynb") else []
+    found = _scan_lines(filename, lines, gates, binary_data=binary)
     if found:
         return found
     handle.seek(0)
     eager = get_transformed_file(handle, use_eager_transformers=True)
-    return _scan_lines(filename, eager, gates) if eager else []
+    return _scan_lines(filename, eager, gates, binary_data=binary) if eager else []
 
 
 @dataclass

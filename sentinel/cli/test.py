@@ -133,7 +133,7 @@ def check_engine_flags(
         cmd = [opa, "check", *(["--strict"] if strict else []), *(["--v0-compatible"] if rego_v0 else [])]
         if capabilities:
             cmd += ["--capabilities", capabilities]
-        proc = subprocess.run([*cmd, *policy], capture_output=True, text=True, check=False)
+        proc = subprocess.run([*cmd, "--", *policy], capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             raise PolicyError(f"opa check failed:\n{proc.stdout}{proc.stderr}".rstrip())
     return "opa"

@@ -240,6 +240,7 @@ def discover_inputs(paths: list[str], parser: str | None, ignore: str | None) ->
             # Named explicitly: read as given; the reader refuses FIFOs and devices without blocking.
             found.append(raw)
             continue
+        root = os.path.realpath(path)
         for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             for name in sorted(filenames):
@@ -248,11 +249,21 @@ def discover_inputs(paths: list[str], parser: str | None, ignore: str | None) ->
                     continue
                 if parser is None and not parsers.can_parse(rel):
                     continue
+                _refuse_link_out(rel, root)
                 parsers.check_regular(rel)
                 found.append(rel)
     if not found:
         raise UsageError("no input files found")
     return found
+
+
+def _refuse_link_out(path: str, root: str) -> None:
+    """A symlink found by a directory walk must stay inside the walked folder: a committed link
+    to ``/etc/passwd`` or ``~/.aws/credentials`` would otherwise become an input document."""
+    if os.path.islink(path):
+        target = os.path.realpath(path)
+        if os.path.commonpath([target, root]) != root:
+            raise ParseError("is a symlink to a file outside the input folder; refused", file=path)
 
 
 def _parse(job: _Job) -> Any:

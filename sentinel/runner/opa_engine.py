@@ -142,6 +142,7 @@ class OpaEngine:
             "--addr",
             f"unix://{self._socket}",
             *self._flags(),
+            "--",  # paths never read as options
             self._data_file,
             *(s.path for s in self.policies),
         ]
@@ -282,6 +283,7 @@ class OpaEngine:
             "--format",
             "json",
             *self._flags(),
+            "--",  # paths never read as options
             self._data_file,
             *(s.path for s in self.policies),
         ]

@@ -15,6 +15,7 @@ import pytest
 from extractors import gitrepo
 from extractors.base import ExtractContext
 from extractors.coverage import extract
+from sentinel.errors import UsageError
 from sentinel.inputs import dumps
 
 BASE_CALC = """\
@@ -218,9 +219,9 @@ def test_bad_lcov_records_are_problems_with_their_lines(tmp_path: Path) -> None:
     assert (only_file(doc)["measured"], only_file(doc)["covered"]) == (2, 1)
 
 
-def test_listed_report_that_is_missing_is_a_problem(tmp_path: Path) -> None:
-    doc = run(tmp_path, reports=["build/coverage.xml"])
-    assert [(p["file"], p["code"]) for p in doc["problems"]] == [("build/coverage.xml", "missing_report")]
+def test_listed_report_that_is_missing_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match=r"configured coverage report not found: build/coverage\.xml"):
+        run(tmp_path, reports=["build/coverage.xml"])
 
 
 def test_report_over_the_size_limit_is_skipped(tmp_path: Path) -> None:

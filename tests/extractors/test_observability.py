@@ -322,3 +322,152 @@ def test_pathologically_nested_python_is_a_problem_not_a_crash(tmp_path: Path) -
     write(tmp_path, "svc/deep.py", "x = " + "-" * 100_000 + "1\n")
     problems = run(tmp_path)["problems"]
     assert [(p["file"], p["code"]) for p in problems] == [("svc/deep.py", "syntax")]
+
+
+AIOHTTP_APP = """\
+import logging
+
+from aiohttp import web
+
+from svc import views
+
+log = logging.getLogger(__name__)
+
+
+async def health(request):
+    return web.Response(text="ok")
+
+
+async def create_order(request):
+    log.info("order created")
+    return web.json_response({})
+
+
+class Api:
+    async def list_orders(self, request):
+        return web.json_response([])
+
+    def install(self, app):
+        app.router.add_get("/orders", self.list_orders)
+        app.router.add_route("POST", "/orders", create_order)
+
+
+def make_app():
+    app = web.Application()
+    app.router.add_get("/healthz", health)
+    app.add_routes([web.get("/users/{id}", views.show_user), web.view("/admin", views.Admin)])
+    return app
+"""
+
+AIOHTTP_VIEWS = """\
+from aiohttp import web
+from prometheus_client import Counter
+
+SHOWN = Counter("shown", "users shown")
+
+
+async def show_user(request):
+    SHOWN.inc()
+    return web.json_response({})
+
+
+class Admin(web.View):
+    async def get(self):
+        return web.Response()
+"""
+
+
+def test_aiohttp_router_and_route_table_registrations_are_handlers(tmp_path: Path) -> None:
+    write(tmp_path, "svc/app.py", AIOHTTP_APP)
+    write(tmp_path, "svc/views.py", AIOHTTP_VIEWS)
+    doc = run(tmp_path)
+    routes = {(h["framework"], h["method"], h["route"], h["name"], h["resolved"]) for h in doc["handlers"]}
+    assert routes == {
+        ("aiohttp", "GET", "/orders", "Api.list_orders", True),
+        ("aiohttp", "POST", "/orders", "create_order", True),
+        ("aiohttp", "GET", "/healthz", "health", True),
+        ("aiohttp", "GET", "/users/{id}", "show_user", True),
+        ("aiohttp", "ANY", "/admin", "Admin", True),
+    }
+    assert handler(doc, "create_order")["emits_log"]
+    shown = handler(doc, "show_user")
+    assert shown["file"] == "svc/views.py" and shown["emits_metric"]
+    assert not handler(doc, "health")["public"]
+
+
+STARLETTE_APP = """\
+from starlette.applications import Starlette
+from starlette.routing import Route, WebSocketRoute
+
+
+async def homepage(request):
+    tracer.start_as_current_span("home")
+
+
+async def stream(websocket):
+    pass
+
+
+app = Starlette(routes=[
+    Route("/", homepage),
+    Route("/items", endpoint=homepage, methods=["GET", "POST"]),
+    WebSocketRoute("/ws", stream),
+])
+"""
+
+
+def test_starlette_routes_are_handlers_with_their_methods(tmp_path: Path) -> None:
+    write(tmp_path, "svc/app.py", STARLETTE_APP)
+    doc = run(tmp_path)
+    routes = {(h["framework"], h["method"], h["route"], h["name"]) for h in doc["handlers"]}
+    assert routes == {
+        ("starlette", "GET", "/", "homepage"),
+        ("starlette", "GET", "/items", "homepage"),
+        ("starlette", "POST", "/items", "homepage"),
+        ("starlette", "WEBSOCKET", "/ws", "stream"),
+    }
+    assert all(h["emits_trace"] for h in doc["handlers"] if h["name"] == "homepage")
+
+
+EXPRESS_APP = """\
+const express = require("express");
+const app = express();
+const router = express.Router();
+
+function listUsers(req, res) {
+  logger.info("listing users");
+  res.json([]);
+}
+
+const createUser = async (req, res) => {
+  metrics.increment("users.created");
+  res.status(201).end();
+};
+
+app.get("/users", listUsers);
+router.post("/users", requireAuth, createUser);
+app.delete("/users/:id", (req, res) => {
+  res.status(204).end();
+});
+app.get("env");
+app.set("view engine", "pug");
+"""
+
+
+def test_express_routes_are_handlers_inline_or_by_name(tmp_path: Path, validate_document) -> None:
+    write(tmp_path, "web/server.js", EXPRESS_APP)
+    write(tmp_path, "web/routes.ts", 'import { show } from "./show";\nrouter.get("/items/:id", show);\n')
+    write(tmp_path, "web/show.ts", "export function show(req: Request, res: Response) {\n  span('show');\n}\n")
+    doc = run(tmp_path)
+    validate_document(doc)
+    routes = {(h["language"], h["method"], h["route"], h["name"], h["file"]) for h in doc["handlers"]}
+    assert routes == {
+        ("javascript", "GET", "/users", "listUsers", "web/server.js"),
+        ("javascript", "POST", "/users", "createUser", "web/server.js"),
+        ("javascript", "DELETE", "/users/:id", "<anonymous>", "web/server.js"),
+        ("typescript", "GET", "/items/:id", "show", "web/show.ts"),
+    }
+    assert handler(doc, "listUsers")["emits_log"]
+    assert handler(doc, "createUser")["emits_metric"]
+    assert handler(doc, "show")["emits_trace"]
+    assert not handler(doc, "<anonymous>")["emits_log"]

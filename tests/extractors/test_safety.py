@@ -237,3 +237,36 @@ def test_rust_true_fallbacks_and_err_arms_fail_open(tmp_path: Path, validate_doc
     }
     detail = next(s["detail"] for s in doc["fail_open"] if s["line"] == 3)
     assert detail == "verify(token).unwrap_or(true) defaults to allowing"
+
+
+CLOSED_FALLBACK = """\
+def mapped_bytes():
+    try:
+        with open("/proc/self/status") as status:
+            return int(status.read().split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def lenient(token):
+    try:
+        verify(token)
+    except Exception:
+        pass
+    return True
+
+
+def strict(token):
+    try:
+        return verify(token)
+    except ValueError:
+        pass
+    raise PermissionError(token)
+"""
+
+
+def test_swallowed_error_followed_by_a_closed_fallback_is_not_a_site(tmp_path: Path) -> None:
+    _write(tmp_path, "svc/limits.py", CLOSED_FALLBACK)
+    found = {(s["pattern"], s["function"], s["line"]) for s in _extract(tmp_path)["fail_open"]}
+    assert found == {("swallowed_error", "lenient", 13)}

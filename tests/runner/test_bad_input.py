@@ -104,3 +104,24 @@ def test_trace_without_opa_is_refused_rather_than_ignored(write, run, tmp_path: 
     result = run("test", "--trace", "in.json")
     assert result.exit_code == 2
     assert "--trace" in result.output
+
+
+
+def test_a_symlink_out_of_a_walked_folder_is_refused(tmp_path: Path, write, run) -> None:
+    outside = write("outside.json", '{"secret": "from outside the folder"}')
+    write("repo/ok.json", "{}")
+    (tmp_path / "repo" / "leak.json").symlink_to(outside)
+    write("policy/p.rego", "package main\n\ndeny contains input.secret if input.secret\n")
+    result = run("test", "repo")
+    assert result.exit_code == 2
+    assert "leak.json" in result.output and "outside the input folder" in result.output
+    assert "from outside the folder" not in result.output
+
+
+def test_a_symlink_inside_a_walked_folder_is_read(tmp_path: Path, write, run) -> None:
+    real = write("repo/real.json", '{"bad": true}')
+    (tmp_path / "repo" / "alias.json").symlink_to(real)
+    write("policy/p.rego", 'package main\n\ndeny contains "bad" if input.bad\n')
+    result = run("test", "repo")
+    assert result.exit_code == 1
+    assert "2 failures" in result.output

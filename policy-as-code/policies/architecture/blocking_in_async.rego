@@ -53,8 +53,10 @@ deny_blocking_in_async contains lib.finding(_blocking_meta, msg, call.file, call
 # A call on the result of a blocking call (requests.get(url).json()): the inner call is the
 # finding, not the chain as well.
 _inside_blocking_call(name) if {
-	some i in indexof_n(name, "()")
-	strings.any_prefix_match(concat("", [substring(name, 0, i), "("]), _patterns)
+	parts := split(name, "()")
+	count(parts) > 1
+	some n in numbers.range(1, count(parts) - 1)
+	strings.any_prefix_match(concat("", [concat("()", array.slice(parts, 0, n)), "("]), _patterns)
 }
 
 exception contains ["blocking_in_async"] if {

@@ -24,9 +24,13 @@ _http_allowed(file) if {
 
 _http_allowed(file) if lib.path_in(file.file, _http_exempt_paths)
 
-_http_allowed_text := concat(", ", _http_allowed_modules) if count(_http_allowed_modules) > 0
+_http_allowed_text := sprintf("only %s may call HTTP or socket clients", [concat(", ", _http_allowed_modules)]) if {
+	count(_http_allowed_modules) > 0
+}
 
-_http_allowed_text := "none configured" if count(_http_allowed_modules) == 0
+_http_allowed_text := "no module may call HTTP or socket clients (http.allowed_modules is empty)" if {
+	count(_http_allowed_modules) == 0
+}
 
 # METADATA
 # title: No direct HTTP or socket clients
@@ -52,7 +56,7 @@ deny_no_direct_http contains lib.finding(_http_meta, msg, call.file, call.line) 
 	some call in file.calls
 	not lib.excepted("architecture.no_direct_http", call.file)
 	msg := sprintf(
-		"%s calls %s directly (matched %q); only %s may call HTTP or socket clients. Go through the module that owns HTTP access.",
+		"%s calls %s directly (matched %q); %s. Go through the module that owns HTTP access.",
 		[object.get(file, "module", call.file), call.name, call.pattern, _http_allowed_text],
 	)
 }

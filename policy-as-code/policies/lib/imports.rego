@@ -151,7 +151,12 @@ _in_container(name, container) := name if container == ""
 
 _in_container(name, container) := concat(".", [container, name]) if container != ""
 
-_member_name(raw) := trim_space(trim_suffix(trim_prefix(trim_space(raw), "("), ")"))
+_member_name(raw) := trim_space(substring(t, 1, count(t) - 2)) if {
+	_member_optional(raw)
+	t := trim_space(raw)
+}
+
+_member_name(raw) := trim_space(raw) if _member_optional(raw) == false
 
 _member_optional(raw) := true if {
 	startswith(trim_space(raw), "(")

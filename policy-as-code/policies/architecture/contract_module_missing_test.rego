@@ -1,12 +1,12 @@
-package sentinel.architecture.contract_modules_test
+package sentinel.architecture.contract_module_missing_test
 
-import data.sentinel.architecture.contract_modules
+import data.sentinel.architecture.contract_module_missing
 import data.sentinel.architecture.fixtures_test as fx
 
 _doc := object.union(fx.graph_doc({"app.domain.orders": [], "app.web.views": []}), {"modules": ["app", "app.domain", "app.domain.orders", "app.web", "app.web.views"]})
 
 _findings(params) := f if {
-	f := contract_modules.deny_contract_module_missing with input as _doc
+	f := contract_module_missing.deny_contract_module_missing with input as _doc
 		with data.sentinel.params.architecture as params
 }
 
@@ -59,6 +59,6 @@ test_missing_independence_protected_and_acyclic_modules_are_denied if {
 
 test_modules_come_from_the_files_when_the_document_has_no_list if {
 	doc := fx.graph_doc({"app.domain.orders": []})
-	count(contract_modules.deny_contract_module_missing) == 0 with input as doc
+	count(contract_module_missing.deny_contract_module_missing) == 0 with input as doc
 		with data.sentinel.params.architecture as {"independence": [{"name": "i", "modules": ["app", "app.domain"]}]}
 }

@@ -1,4 +1,4 @@
-package sentinel.architecture.contract_modules
+package sentinel.architecture.contract_module_missing
 
 import data.sentinel.imports
 import data.sentinel.lib
