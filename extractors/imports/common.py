@@ -17,7 +17,8 @@ _REQUESTS_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "
 DEFAULT_HTTP_CLIENTS: dict[str, tuple[str, ...]] = {
     "python": (
         *(f"requests.{verb}(" for verb in _REQUESTS_VERBS), "requests.Session(", "requests.session(",
-        *(f"httpx.{verb}(" for verb in _REQUESTS_VERBS), "httpx.stream(", "httpx.Client(", "httpx.AsyncClient(",
+        *(f"httpx.{verb}(" for verb in _REQUESTS_VERBS),
+        "httpx.stream(", "httpx.Client(", "httpx.AsyncClient(",
         "urllib.request.urlopen(", "urllib.request.urlretrieve(",
         "http.client.HTTPConnection(", "http.client.HTTPSConnection(",
         "aiohttp.ClientSession(", "aiohttp.request(",

@@ -212,7 +212,9 @@ def _scan(ctx: ExtractContext, files: tuple[str, ...], settings: dict[str, Any])
         return list(pool.map(engine.scan_batch, batches))
 
 
-def _contexts(ctx: ExtractContext, found: list[Any], classify: context.Classifier) -> dict[tuple[str, int], str]:
+def _contexts(
+    ctx: ExtractContext, found: list[Any], classify: context.Classifier
+) -> dict[tuple[str, int], str]:
     """(file, line) -> context of every finding; Rust files are parsed for ``#[cfg(test)]``."""
     from extractors.base import read_source
 

@@ -36,7 +36,13 @@ DEFAULT_PATHS: dict[str, tuple[str, ...]] = {
         "azure-pipelines.yml",
         ".buildkite/**",
     ),
-    "fixture": ("**/fixtures/**", "**/__fixtures__/**", "**/testdata/**", "**/test_data/**", "**/__snapshots__/**"),
+    "fixture": (
+        "**/fixtures/**",
+        "**/__fixtures__/**",
+        "**/testdata/**",
+        "**/test_data/**",
+        "**/__snapshots__/**",
+    ),
     "test": (
         "tests/**",
         "**/tests/**",
@@ -70,12 +76,15 @@ def classifier(option: object) -> Classifier:
     given: Mapping[str, object] = {}
     if option is not None:
         if not isinstance(option, dict):
-            raise SentinelError("extract.options.secrets.context_paths: must map a context to a list of globs")
+            raise SentinelError(
+                "extract.options.secrets.context_paths: must map a context to a list of globs"
+            )
         given = option
     unknown = sorted(set(given) - set(ORDER))
     if unknown:
         raise SentinelError(
-            f"extract.options.secrets.context_paths.{unknown[0]}: unknown context; choose from {', '.join(ORDER)}"
+            f"extract.options.secrets.context_paths.{unknown[0]}: unknown context; "
+            f"choose from {', '.join(ORDER)}"
         )
     specs = []
     for name in ORDER:

@@ -15,7 +15,11 @@ from collections.abc import Iterable
 
 # A name, a closing quote or bracket, an optional type annotation, an assignment (``=``, ``:=``,
 # ``:``, ``=>``, ``==``), an optional string prefix and opening quote; then the value.
-_ASSIGNED = r"([A-Za-z_][\w.-]*)[\"'\]]*\s*(?::\s*[\w\[\]&<>., |]+?\s*)?(?::=|={1,3}|:|=>)\s*[A-Za-z]{0,2}[\"'`]?"
+_ASSIGNED = (
+    r"([A-Za-z_][\w.-]*)[\"'\]]*"  # the name and a closing quote or bracket
+    r"\s*(?::\s*[\w\[\]&<>., |]+?\s*)?"  # an optional type annotation
+    r"(?::=|={1,3}|:|=>)\s*[A-Za-z]{0,2}[\"'`]?"  # the assignment, a string prefix, a quote
+)
 _SEPARATORS = re.compile(r"[\W_]+")
 # A notebook output line holding binary data: `"image/png": "..."` (nbformat 4) or
 # `"png": "..."` (nbformat 3).

@@ -11,7 +11,7 @@ from sentinel import library, outputs, parsers
 from sentinel.cli.options import config_option, resolve_paths
 from sentinel.errors import PolicyError
 from sentinel.outputs.base import OutputOptions
-from sentinel.runner.engine import ENGINES
+from sentinel.runner.engines import ENGINES
 from sentinel.runner.evaluate import DEFAULT_MAX_INPUT_BYTES, TestOptions, discover_inputs, run_tests
 from sentinel.runner.opa_engine import require_opa
 from sentinel.runner.results import CheckResult, exit_code
@@ -114,6 +114,11 @@ def policy_options(func: click.decorators.FC) -> click.decorators.FC:
     for decorator in reversed(decorators):
         func = decorator(func)
     return func
+
+
+def trace_to_stderr(line: str) -> None:
+    """``--trace``: OPA's explanation goes to stderr, so stdout stays the machine-readable result."""
+    click.echo(line, err=True)
 
 
 def check_engine_flags(
@@ -250,7 +255,7 @@ def test(
         jobs=jobs,
         max_input_bytes=max_input_bytes,
         engine=engine,
-        trace=trace,
+        trace=trace_to_stderr if trace else None,
         timeout=timeout,
         memory_limit=memory_limit,
         default_data=paths.default_data,

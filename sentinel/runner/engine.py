@@ -14,16 +14,13 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
+from typing import Any, Protocol
 
 import regorus
 
-from sentinel.errors import ParseError, PolicyError, UsageError
+from sentinel.errors import ParseError, PolicyError
 from sentinel.runner.sandbox import Limits, Progress, run_guarded
 from sentinel.runner.vet import CONFTEST_RULE, vet_modules
-
-if TYPE_CHECKING:
-    from sentinel.runner.opa_engine import OpaEngine
 
 _LOCATION = re.compile(r"-->\s*(?P<file>.+?):(?P<line>\d+):(?P<col>\d+)\s*\n")
 _ERROR_LINE = re.compile(r"^error:\s*(?P<msg>.+)$", re.MULTILINE)
@@ -373,25 +370,3 @@ def read_policy(path: Path) -> PolicySource:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise PolicyError("policy file is not valid UTF-8", file=str(path), line=line) from exc
-
-
-ENGINES = ("regorus", "opa")
-AnyEngine: TypeAlias = "RegorusEngine | OpaEngine"
-
-
-def make_engine(
-    name: str,
-    policies: list[PolicySource],
-    data: dict[str, Any],
-    rego_v0: bool = False,
-    trace: bool = False,
-    limits: Limits | None = None,
-) -> AnyEngine:
-    """The engine adapter named by ``--engine``: the embedded regorus, or the ``opa`` binary."""
-    if name == "opa" or trace:
-        from sentinel.runner.opa_engine import OpaEngine
-
-        return OpaEngine(policies, data, rego_v0=rego_v0, trace=trace)
-    if name != "regorus":
-        raise UsageError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}")
-    return RegorusEngine(policies, data, rego_v0=rego_v0, limits=limits)

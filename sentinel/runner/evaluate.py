@@ -24,8 +24,10 @@ from typing import Any
 
 from sentinel import library, parsers
 from sentinel.errors import ParseError, SentinelError, UsageError
-from sentinel.runner.engine import AnyEngine, Engine, PolicySource, RegorusEngine, make_engine
+from sentinel.runner.engine import Engine, PolicySource, RegorusEngine
+from sentinel.runner.engines import AnyEngine, make_engine
 from sentinel.runner.loader import find_policies, load_data
+from sentinel.runner.opa_engine import TraceSink
 from sentinel.runner.results import CheckResult, Location, Result
 from sentinel.runner.sandbox import DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT_S, Limits, Progress, run_guarded
 
@@ -49,7 +51,7 @@ class TestOptions:
     jobs: int = 0
     max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES
     engine: str = "regorus"
-    trace: bool = False
+    trace: TraceSink | None = field(default=None, compare=False)
     timeout: float = DEFAULT_TIMEOUT_S
     memory_limit: int = DEFAULT_MEMORY_BYTES
     # Data under the data files (the shipped library's defaults, overridable) and over them

@@ -19,11 +19,11 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import weakref
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,8 @@ from sentinel.errors import PolicyError, UsageError
 from sentinel.runner.engine import PolicySource, TestRule, rule_ref
 
 OPA_VERSION = "1.22.4"
+# Where the lines of OPA's evaluation explanation go (the CLI writes them to stderr).
+TraceSink = Callable[[str], None]
 INSTALL_HINT = (
     f"install it with `go install github.com/open-policy-agent/opa@v{OPA_VERSION}` (or `make tools`, "
     "which puts it in .tools/bin) and put it on PATH, or set SENTINEL_OPA to its path"
@@ -108,7 +110,7 @@ class OpaEngine:
         policies: list[PolicySource],
         data: dict[str, Any],
         rego_v0: bool = False,
-        trace: bool = False,
+        trace: TraceSink | None = None,
         opa: str | None = None,
     ) -> None:
         self.opa = opa or require_opa("the OPA engine")
@@ -207,7 +209,7 @@ class OpaEngine:
             raise _response_error(response, what)
         if self.trace:
             for line in response.get("explanation") or []:
-                print(line, file=sys.stderr)
+                self.trace(str(line))
         return list(response.get("result") or [])
 
     def _collect_rules(self) -> tuple[dict[str, Counter[str]], list[TestRule]]:

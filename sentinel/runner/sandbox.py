@@ -18,6 +18,7 @@ naming the item and the rule; the parent never reports a partial result.
 from __future__ import annotations
 
 import ctypes
+import faulthandler
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -153,6 +154,9 @@ def _child(
 ) -> None:
     # The engine's own messages (a failed allocation) go to a file the parent reads after a crash.
     os.dup2(stderr_fd, 2)
+    # A crash is reported by the parent; a traceback dump from the host's faulthandler would only
+    # be noise on the console.
+    faulthandler.disable()
     if limits.memory:
         cap = _mapped_bytes() + limits.memory
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))

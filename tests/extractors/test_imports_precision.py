@@ -69,7 +69,8 @@ def test_rust_use_of_a_child_module_is_first_party(git_repo: Any) -> None:
     git_repo.write("src/main.rs", "mod handlers;\nuse handlers::health::check;\nuse redis::Commands;\n")
     git_repo.write("src/handlers/mod.rs", "pub mod health;\n")
     git_repo.write("src/handlers/health.rs", "pub fn check() {}\n")
-    found = {i["line"]: (i["target"], i["kind"], i["modules"]) for i in entry(extract(git_repo.root), "src/main.rs")["imports"]}
+    imports = entry(extract(git_repo.root), "src/main.rs")["imports"]
+    found = {i["line"]: (i["target"], i["kind"], i["modules"]) for i in imports}
     assert found[2] == ("shop::handlers::health::check", "first_party", ["shop::handlers::health"])
     assert found[3] == ("redis::Commands", "third_party", ["redis::Commands"])
 

@@ -108,8 +108,11 @@ def test_http_client_calls_are_matched_after_resolving_aliases(git_repo: Any) ->
                    "    r.Session().post('u')\n")
     found = entry(extract(git_repo.root), "app/client.py")["calls"]
     calls = [(c["line"], c["name"], c["pattern"]) for c in found]
-    assert calls == [(6, "requests.get", "requests.get("), (7, "urllib.request.urlopen", "urllib.request.urlopen("),
-                     (9, "requests.Session", "requests.Session(")]
+    assert calls == [
+        (6, "requests.get", "requests.get("),
+        (7, "urllib.request.urlopen", "urllib.request.urlopen("),
+        (9, "requests.Session", "requests.Session("),
+    ]
 
 
 def test_http_clients_option_replaces_the_language_default(git_repo: Any) -> None:

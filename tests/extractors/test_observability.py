@@ -457,7 +457,8 @@ app.set("view engine", "pug");
 def test_express_routes_are_handlers_inline_or_by_name(tmp_path: Path, validate_document) -> None:
     write(tmp_path, "web/server.js", EXPRESS_APP)
     write(tmp_path, "web/routes.ts", 'import { show } from "./show";\nrouter.get("/items/:id", show);\n')
-    write(tmp_path, "web/show.ts", "export function show(req: Request, res: Response) {\n  span('show');\n}\n")
+    source = "export function show(req: Request, res: Response) {\n  span('show');\n}\n"
+    write(tmp_path, "web/show.ts", source)
     doc = run(tmp_path)
     validate_document(doc)
     routes = {(h["language"], h["method"], h["route"], h["name"], h["file"]) for h in doc["handlers"]}
