@@ -17,6 +17,7 @@ from sentinel.results_file import RunRecord
 from sentinel.runner.evaluate import Input, TestOptions, run_tests
 from sentinel.runner.loader import find_policies, load_data
 from sentinel.runner.results import CheckResult
+from sentinel.runner.sandbox import DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT_S
 from sentinel.safe_write import Place
 
 DEFAULT_POLICY = "policy-as-code/policies"
@@ -38,6 +39,8 @@ class CheckSettings:
     use_library: bool = True
     # False only when ``out`` was named by the user (command line, environment), never by conftest.yml
     confine_out: bool = True
+    timeout: float = DEFAULT_TIMEOUT_S
+    memory_limit: int = DEFAULT_MEMORY_BYTES
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,8 @@ def check_run(config: Config, settings: CheckSettings | None = None) -> CheckRun
         rego_v0=settings.rego_v0,
         default_data=paths.default_data,
         data_config=overlay,
+        timeout=settings.timeout,
+        memory_limit=settings.memory_limit,
     )
     inputs = [Input(name=doc.path.as_posix(), document=documents[kind]) for kind, doc in written.items()]
     results = run_tests([], options, documents=inputs)

@@ -5,7 +5,7 @@ the secret (``fingerprint``, detect-secrets' ``hashed_secret``), so it can be ma
 ``.secrets.baseline``. Options (``extract.options.secrets`` in conftest.yml):
 
 - ``baseline`` (default ``.secrets.baseline`` when that file exists): a detect-secrets baseline;
-  ``false`` or ``""`` turns it off. A baseline named here but missing is a problem.
+  ``false`` or ``""`` turns it off. A baseline named here but missing is an error (exit 2).
 - ``baseline_mode`` (``mark``): ``mark`` keeps baseline findings with ``in_baseline: true``;
   ``filter`` leaves them out.
 - ``use_baseline_settings`` (true): take ``plugins_used`` / ``filters_used`` from the baseline, as
@@ -182,7 +182,11 @@ def _load_baseline(
         return None, []
     if not ctx.path(rel).is_file():
         if explicit:
-            return None, [problem(rel, "baseline file not found", code="baseline")]
+            # A baseline named in the configuration that is not there would turn every audited
+            # false positive back into a finding, or hide that the file was lost: an error (exit 2).
+            raise _option_error(
+                "baseline", f"configured baseline not found: {rel} (create it, or set baseline: false)"
+            )
         return None, []
     text, prob = read_source(ctx, rel)
     if prob is not None:

@@ -14,7 +14,7 @@ from sentinel import outputs
 from sentinel import results_file as results_io
 from sentinel.check import CheckSettings, check_run
 from sentinel.cli.options import config_option, use_library, user_given
-from sentinel.cli.test import emit
+from sentinel.cli.test import emit, limit_options
 from sentinel.config import Config
 from sentinel.outputs.base import OutputOptions
 from sentinel.runner.results import exit_code
@@ -78,6 +78,7 @@ def _named_results_file(command: click.Command, ctx: click.Context, args: Sequen
 @click.option("--no-fail", is_flag=True, envvar="SENTINEL_NO_FAIL", help="Exit 0 even with failures.")
 @click.option("--no-color", is_flag=True, envvar="SENTINEL_NO_COLOR", help="Disable colored output.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing when the run passes.")
+@limit_options
 @config_option
 def check(
     base: str | None,
@@ -92,6 +93,8 @@ def check(
     no_fail: bool,
     no_color: bool,
     quiet: bool,
+    timeout: float,
+    memory_limit: int,
     config: Config,
 ) -> None:
     """Extract this repository's facts, evaluate every policy, report. Exit 0/1/2 as `test`."""
@@ -109,6 +112,8 @@ def check(
         namespace=namespace,
         confine_out=user_place(ctx, "out").confine,
         use_library=use_library(ctx),
+        timeout=timeout,
+        memory_limit=memory_limit,
     )
     run = check_run(config, settings)
     results = run.results

@@ -32,6 +32,33 @@ class ByteSize(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
+def limit_options(func: click.decorators.FC) -> click.decorators.FC:
+    """The evaluation limits (test, verify, check). In conftest.yml they must be positive: the
+    repository's file may raise a limit, never turn it off; only the command line or the
+    environment may give 0 (no limit)."""
+    decorators = [
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=0),
+            default=DEFAULT_TIMEOUT_S,
+            show_default=True,
+            envvar="SENTINEL_TIMEOUT",
+            help="Seconds the evaluation of one input (or one verify test) may take; 0: no limit.",
+        ),
+        click.option(
+            "--memory-limit",
+            type=ByteSize(),
+            default=f"{DEFAULT_MEMORY_BYTES // 1024**3}GiB",
+            show_default=True,
+            envvar="SENTINEL_MEMORY_LIMIT",
+            help="Memory (address space) an evaluation worker may add, e.g. 2GiB or 512MiB; 0: no limit.",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
 def policy_options(func: click.decorators.FC) -> click.decorators.FC:
     """Options shared by test, verify and check."""
     decorators = [
@@ -93,22 +120,7 @@ def policy_options(func: click.decorators.FC) -> click.decorators.FC:
             envvar="SENTINEL_ENGINE",
             help="Rego engine: the embedded regorus, or the opa binary.",
         ),
-        click.option(
-            "--timeout",
-            type=click.FloatRange(min=0),
-            default=DEFAULT_TIMEOUT_S,
-            show_default=True,
-            envvar="SENTINEL_TIMEOUT",
-            help="Seconds the evaluation of one input (or one verify test) may take; 0: no limit.",
-        ),
-        click.option(
-            "--memory-limit",
-            type=ByteSize(),
-            default=f"{DEFAULT_MEMORY_BYTES // 1024**3}GiB",
-            show_default=True,
-            envvar="SENTINEL_MEMORY_LIMIT",
-            help="Memory (address space) an evaluation worker may add, e.g. 2GiB or 512MiB; 0: no limit.",
-        ),
+        limit_options,
         config_option,
     ]
     for decorator in reversed(decorators):

@@ -88,3 +88,12 @@ def test_a_check_that_fails_during_evaluation_leaves_no_results_file(repo: GitRe
     code, _ = _invoke("check", "-p", "policies", "-k", "files", "--results-file", "results.json")
     assert code == 2
     assert not (repo.root / "results.json").exists()
+
+
+def test_check_exits_2_when_the_configured_secrets_baseline_is_missing(repo: GitRepo) -> None:
+    repo.write("conftest.yml", "extract:\n  options:\n    secrets:\n      baseline: .secrets.baseline\n")
+    repo.commit()
+    code, output = _invoke("check", "-p", "policies", "-k", "secrets", "--results-file", "results.json")
+    assert code == 2
+    assert "configured baseline not found: .secrets.baseline" in output
+    assert not (repo.root / "results.json").exists()

@@ -163,6 +163,17 @@ def test_filter_mode_leaves_baseline_findings_out(tmp_path: Path) -> None:
     assert not any(f["rule"] == "AWS Access Key" for f in doc["findings"])
 
 
+def test_a_configured_baseline_that_is_missing_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path, "a.py", f'KEY = "{AWS_KEY}"\n')
+    with pytest.raises(SentinelError, match=r"configured baseline not found: audit/secrets\.baseline"):
+        run(tmp_path, baseline="audit/secrets.baseline")
+
+
+def test_the_default_baseline_may_be_absent(tmp_path: Path) -> None:
+    write(tmp_path, "a.py", f'KEY = "{AWS_KEY}"\n')
+    assert {f["rule"] for f in run(tmp_path)["findings"]} == {"AWS Access Key"}
+
+
 def test_baseline_settings_choose_the_plugins(tmp_path: Path) -> None:
     write(tmp_path, "a.py", f'KEY = "{AWS_KEY}"\nTOKEN = "{GITHUB_TOKEN}"\n')
     write(
@@ -195,12 +206,6 @@ def test_malformed_baseline_is_a_problem_with_its_line(tmp_path: Path) -> None:
         (".secrets.baseline", 3, "baseline")
     ]
     assert doc["baseline"]["file"] is None
-
-
-def test_named_baseline_that_is_missing_is_a_problem(tmp_path: Path) -> None:
-    write(tmp_path, "a.py", "x = 1\n")
-    doc = run(tmp_path, baseline="audit/.secrets.baseline")
-    assert [(p["file"], p["code"]) for p in doc["problems"]] == [("audit/.secrets.baseline", "baseline")]
 
 
 def test_files_with_nul_or_invalid_utf8_bytes_are_still_scanned(tmp_path: Path) -> None:

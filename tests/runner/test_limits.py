@@ -159,3 +159,30 @@ def test_limits_leave_a_clean_run_alone(write, run) -> None:
     write("in.json", "{}")
     result = run("test", "--timeout", "5", "--memory-limit", "512MiB", "in.json")
     assert result.exit_code == 0
+
+
+def test_check_takes_the_limits_from_conftest_yml(write, run) -> None:
+    write("policy/p.rego", ENDLESS)
+    write("conftest.yml", "timeout: 0.5\npolicy: [policy]\nlibrary: false\nextract:\n  kinds: [files]\n")
+    start = time.monotonic()
+    result = run("check")
+    assert time.monotonic() - start < 20
+    assert result.exit_code == 2
+    assert "time limit of 0.5 s" in result.output
+
+
+def test_check_takes_the_time_limit_flag(write, run) -> None:
+    write("policy/p.rego", ENDLESS)
+    result = run("check", "--no-library", "-p", "policy", "-k", "files", "--timeout", "0.5")
+    assert result.exit_code == 2
+    assert "time limit of 0.5 s" in result.output
+
+
+def test_the_repository_config_cannot_turn_the_limits_off(write, run) -> None:
+    write("policy/p.rego", "package main\nimport rego.v1\ndeny contains 1 if false\n")
+    write("in.json", "{}")
+    for setting in ("timeout: 0", 'memory-limit: "0"', "memory-limit: 0"):
+        write("conftest.yml", setting + "\n")
+        result = run("test", "in.json")
+        assert result.exit_code == 2, setting
+        assert "conftest.yml" in result.output, setting
