@@ -5,14 +5,14 @@ order is random), holding per result its warnings and failures as failing test c
 (``<failure message="Failed" type="">`` with the message as text), skipped tests and one passing
 case per success; exceptions are left out, as conftest does. Test names are
 ``<file> - <first line of message>``, or the file alone with ``junit_hide_message``. Indented
-with tabs, empty elements written open-and-close, like Go's xml.MarshalIndent. conftest's
+with tabs, empty elements written open-and-close and text escaped as Go's xml.EscapeText does
+(``"`` as ``&#34;``, newlines as ``&#xA;``), like Go's xml.MarshalIndent. conftest's
 ``go.version`` property becomes ``sentinel.version``.
 """
 
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 from sentinel import __version__
@@ -53,28 +53,41 @@ class JunitOutputter:
             cases += [_Case(test_name(result.filename, r.msg), "skip", r.msg) for r in result.skipped]
             cases += [_Case(test_name(result.filename, ""), "pass")] * result.successes
 
-        root = ET.Element("testsuites")
+        lines = ["<testsuites>"]
         for namespace, cases in suites.items():
-            suite_name = _clean(f"conftest.{namespace}")
-            suite = ET.SubElement(root, "testsuite", {
-                "tests": str(len(cases)),
-                "failures": str(sum(1 for c in cases if c.outcome == "fail")),
-                "time": "0.000",
-                "name": suite_name,
-            })
-            properties = ET.SubElement(suite, "properties")
-            ET.SubElement(properties, "property", {"name": "sentinel.version", "value": __version__})
+            suite_name = _text(f"conftest.{namespace}")
+            failures = sum(1 for c in cases if c.outcome == "fail")
+            lines += [
+                f'\t<testsuite tests="{len(cases)}" failures="{failures}" time="0.000" name="{suite_name}">',
+                "\t\t<properties>",
+                f'\t\t\t<property name="sentinel.version" value="{_text(__version__)}"></property>',
+                "\t\t</properties>",
+            ]
             for case in cases:
-                element = ET.SubElement(suite, "testcase", {
-                    "classname": suite_name, "name": _clean(case.name), "time": "0.000",
-                })
+                opening = f'\t\t<testcase classname="{suite_name}" name="{_text(case.name)}" time="0.000">'
                 if case.outcome == "skip":
-                    ET.SubElement(element, "skipped", {"message": _clean(case.text)})
+                    lines += [opening, f'\t\t\t<skipped message="{_text(case.text)}"></skipped>', "\t\t</testcase>"]
                 elif case.outcome == "fail":
-                    failure = ET.SubElement(element, "failure", {"message": "Failed", "type": ""})
-                    failure.text = _clean(case.text)
-        ET.indent(root, space="\t")
-        return HEADER + ET.tostring(root, encoding="unicode", short_empty_elements=False) + "\n"
+                    failure = f'\t\t\t<failure message="Failed" type="">{_text(case.text)}</failure>'
+                    lines += [opening, failure, "\t\t</testcase>"]
+                else:
+                    lines.append(opening + "</testcase>")
+            lines.append("\t</testsuite>")
+        if len(lines) == 1:
+            return HEADER + "<testsuites></testsuites>\n"
+        lines.append("</testsuites>")
+        return HEADER + "\n".join(lines) + "\n"
+
+
+# Go's xml.EscapeText, which encoding/xml uses for attribute values and character data alike.
+_GO_ESCAPES = str.maketrans({
+    '"': "&#34;", "'": "&#39;", "&": "&amp;", "<": "&lt;", ">": "&gt;",
+    "\t": "&#x9;", "\n": "&#xA;", "\r": "&#xD;",
+})
+
+
+def _text(text: str) -> str:
+    return _clean(text).translate(_GO_ESCAPES)
 
 
 def _clean(text: str) -> str:

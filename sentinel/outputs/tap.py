@@ -1,9 +1,9 @@
-"""conftest's TAP output (output/tap.go): one ``1..N`` plan per result, then its tests.
+"""conftest's TAP output (v0.71, output/tap.go): one ``1..N`` plan for the whole stream, then
+every result's tests, numbered on across results.
 
-Failures are ``not ok``; then ``# warnings`` (``not ok``), ``# exceptions``, ``# skip`` and
-``# successes`` (``ok``, message ``SUCCESS``), numbered on from 1 within each result. A result
-with no tests prints nothing (conftest stops at such a result and drops the ones after it; we
-only skip it).
+Per result: failures are ``not ok``; then ``# warnings`` (``not ok``), ``# exceptions``,
+``# skip`` and ``# successes`` (``ok``, message ``SUCCESS``). A result with no tests prints
+nothing; a stream with no tests at all prints nothing, not even a plan.
 """
 
 from __future__ import annotations
@@ -20,13 +20,16 @@ class TapOutputter:
         reject_report(options)
         if silenced(results, options):
             return ""
-        lines: list[str] = []
+        total = sum(result.total for result in results)
+        if total == 0:
+            return ""
+        lines: list[str] = [f"1..{total}"]
+        counter = 1
         for result in results:
             indicator = "-" if result.filename == "-" else f"- {result.filename}"
             namespace = "-" if result.namespace == "-" else f"- {result.namespace} -"
             if result.total == 0:
                 continue
-            lines.append(f"1..{result.total}")
             sections: list[tuple[str, str, list[str]]] = [
                 ("", "not ok", [r.msg for r in result.failures]),
                 ("warnings", "not ok", [r.msg for r in result.warnings]),
@@ -34,7 +37,6 @@ class TapOutputter:
                 ("skip", "ok", [r.msg for r in result.skipped]),
                 ("successes", "ok", ["SUCCESS"] * result.successes),
             ]
-            counter = 1
             for header, status, messages in sections:
                 if header and messages:
                     lines.append(f"# {header}")

@@ -84,3 +84,11 @@ def test_markup_and_control_characters_stay_well_formed() -> None:
 
 def test_no_results_is_an_empty_testsuites_element() -> None:
     assert render([]) == '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites></testsuites>\n'
+
+
+def test_text_and_attributes_are_escaped_as_go_xml_escapetext_does() -> None:
+    # What conftest v0.71 writes for this message (Go's xml.EscapeText in attributes and text).
+    message = "say \"hi\" it's <a> & b\ttab\nline2\rcr"
+    out = render([CheckResult("in.json", "main", failures=[Result(message)])])
+    assert 'name="in.json - say &#34;hi&#34; it&#39;s &lt;a&gt; &amp; b&#x9;tab"' in out
+    assert '">say &#34;hi&#34; it&#39;s &lt;a&gt; &amp; b&#x9;tab&#xA;line2&#xD;cr</failure>' in out

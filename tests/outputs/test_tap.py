@@ -34,19 +34,23 @@ def test_plan_then_failures_warnings_exceptions_skipped_and_successes() -> None:
     )
 
 
-def test_each_result_has_its_own_plan_and_numbering() -> None:
+def test_one_plan_for_the_stream_and_numbering_across_results() -> None:
     results = [
         CheckResult("a.yaml", "main", failures=[Result("bad a")]),
+        CheckResult("empty.yaml", "main"),
         CheckResult("b.yaml", "main", successes=2),
     ]
     assert render(results) == (
-        "1..1\n"
+        "1..3\n"
         "not ok 1 - a.yaml - main - bad a\n"
-        "1..2\n"
         "# successes\n"
-        "ok 1 - b.yaml - main - SUCCESS\n"
         "ok 2 - b.yaml - main - SUCCESS\n"
+        "ok 3 - b.yaml - main - SUCCESS\n"
     )
+
+
+def test_no_tests_at_all_prints_no_plan() -> None:
+    assert render([CheckResult("a.yaml", "main")]) == ""
 
 
 def test_stdin_is_shown_as_a_bare_dash() -> None:
