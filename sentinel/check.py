@@ -6,11 +6,12 @@ The inputs are also written to disk, so ``conftest test -p <policies> --all-name
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from extractors.run import run_extractors
-from sentinel import library, results_file
+from sentinel import baseline, library, results_file
 from sentinel.config import Config, as_list
 from sentinel.inputs import DEFAULT_OUT, write_documents
 from sentinel.results_file import RunRecord
@@ -41,6 +42,10 @@ class CheckSettings:
     confine_out: bool = True
     timeout: float = DEFAULT_TIMEOUT_S
     memory_limit: int = DEFAULT_MEMORY_BYTES
+    # --baseline FILE (the user's); else conftest.yml's ``baseline``; else .sentinel-baseline.json
+    # when it exists. False: evaluate without a baseline (``baseline create`` does).
+    baseline: str | None = None
+    use_baseline: bool = True
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,9 @@ def check_run(config: Config, settings: CheckSettings | None = None) -> CheckRun
     )
     inputs = [Input(name=doc.path.as_posix(), document=documents[kind]) for kind, doc in written.items()]
     results = run_tests([], options, documents=inputs)
+    baseline_path = baseline_file(config, settings)
+    if baseline_path is not None:
+        results = baseline.apply(results, baseline.load(baseline_path), settings.root)
     record = RunRecord(
         revision=results_file.checked_out_revision(settings.root),
         policy_hash=results_file.policy_hash(find_policies(list(policy)), library.overlay(
@@ -90,6 +98,22 @@ def check_run(config: Config, settings: CheckSettings | None = None) -> CheckRun
         inputs={doc.path.as_posix(): doc.sha256 for doc in written.values()},
     )
     return CheckRun(results, record)
+
+
+def baseline_file(config: Config, settings: CheckSettings) -> Path | None:
+    """The findings baseline this run applies, or None. One that was named (flag or config) must
+    exist; the default file is used only when present."""
+    if not settings.use_baseline:
+        return None
+    if settings.baseline:
+        return Path(settings.baseline)
+    configured = config.flags.get("baseline")
+    if configured is False:
+        return None
+    if isinstance(configured, str) and configured:
+        return Path(configured)
+    default = settings.root / baseline.DEFAULT_BASELINE
+    return default if os.path.lexists(default) else None
 
 
 def run_check(config: Config, settings: CheckSettings | None = None) -> list[CheckResult]:

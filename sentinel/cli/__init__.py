@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "parse": "sentinel.cli.parse:parse",
     "extract": "sentinel.cli.extract:extract",
     "check": "sentinel.cli.check:check",
+    "baseline": "sentinel.cli.baseline:baseline",
     "doc": "sentinel.cli.doc:doc",
     "policies": "sentinel.cli.policies:policies",
     "comment": "sentinel.cli.bot:comment",

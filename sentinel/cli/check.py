@@ -78,6 +78,14 @@ def _named_results_file(command: click.Command, ctx: click.Context, args: Sequen
 @click.option("--no-fail", is_flag=True, envvar="SENTINEL_NO_FAIL", help="Exit 0 even with failures.")
 @click.option("--no-color", is_flag=True, envvar="SENTINEL_NO_COLOR", help="Disable colored output.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing when the run passes.")
+@click.option(
+    "--baseline",
+    "baseline_file",
+    default=None,
+    envvar="SENTINEL_BASELINE",
+    help="Findings baseline: its failures are reported as exceptions and do not block "
+    "(default: conftest.yml's `baseline`, else .sentinel-baseline.json when present).",
+)
 @limit_options
 @config_option
 def check(
@@ -93,6 +101,7 @@ def check(
     no_fail: bool,
     no_color: bool,
     quiet: bool,
+    baseline_file: str | None,
     timeout: float,
     memory_limit: int,
     config: Config,
@@ -114,6 +123,7 @@ def check(
         use_library=use_library(ctx),
         timeout=timeout,
         memory_limit=memory_limit,
+        baseline=baseline_file,
     )
     run = check_run(config, settings)
     results = run.results

@@ -66,7 +66,8 @@ class JunitOutputter:
             for case in cases:
                 opening = f'\t\t<testcase classname="{suite_name}" name="{_text(case.name)}" time="0.000">'
                 if case.outcome == "skip":
-                    lines += [opening, f'\t\t\t<skipped message="{_text(case.text)}"></skipped>', "\t\t</testcase>"]
+                    skipped = f'\t\t\t<skipped message="{_text(case.text)}"></skipped>'
+                    lines += [opening, skipped, "\t\t</testcase>"]
                 elif case.outcome == "fail":
                     failure = f'\t\t\t<failure message="Failed" type="">{_text(case.text)}</failure>'
                     lines += [opening, failure, "\t\t</testcase>"]
