@@ -11,6 +11,7 @@ from sentinel.cli.options import config_option, resolve_paths
 from sentinel.config import Config
 from sentinel.docs_gen import collect, render
 from sentinel.errors import UsageError
+from sentinel.safe_write import Place, write_file
 
 DEFAULT_POLICY = "policy-as-code/policies"
 DEFAULT_OUTPUT = "docs/policies.md"
@@ -42,6 +43,6 @@ def doc(policy: tuple[str, ...], output: str, title: str, check: bool, config: C
             sys.exit(1)
         click.echo(f"{output} is up to date", err=True)
         return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
+    # Atomic, and no symlink followed: a committed link at docs/policies.md must not redirect it.
+    write_file(target, text.encode("utf-8"), Place(Path.cwd(), confine=False))
     click.echo(f"wrote {output}", err=True)

@@ -58,3 +58,16 @@ def test_broken_annotation_exits_2_naming_file_and_line(policies: Path) -> None:
     result = CliRunner().invoke(main, ["doc", "-p", str(policies), "-o", "-"])
     assert result.exit_code == 2
     assert "broken.rego:4" in result.output
+
+
+def test_doc_output_never_follows_a_symlink(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "policies.md").symlink_to(victim)
+    monkeypatch.chdir(work)
+    result = CliRunner().invoke(main, ["doc", "-o", "policies.md"])
+    assert result.exit_code == 2
+    assert victim.read_text() == "keep me\n"
+    assert (work / "policies.md").is_symlink()
