@@ -5,7 +5,10 @@ regorus engine (runner overhead; the loop timed in-process, and as a script of i
 interpreter start-up counts on both sides), and the growth from 1,000 to 4,000 files (linearity).
 `sentinel test` writes JSON output; the bare loop writes nothing.
 When the real conftest is found (.tools/bin from `make tools`, or PATH), a second table runs it on
-the same inputs, interleaved with `sentinel test` run for run: median wall and CPU seconds.
+the 1,000 and 4,000 inputs, interleaved run for run with `sentinel test` and, when the opa binary
+is found, `sentinel test --engine opa` (the OPA adapter): median wall and CPU seconds, then the
+ratios Sentinel/conftest (target: conftest at least 20x slower at 1,000 inputs) and
+Sentinel/bare-regorus (target 1.3x).
 Run: .venv/bin/python benchmarks/runner_bench.py
 """
 
@@ -143,16 +146,16 @@ def time_bare_script(pol: Path, inputs: Path) -> float:
     return time.perf_counter() - start
 
 
-def find_conftest() -> str | None:
-    local = Path(__file__).resolve().parents[1] / ".tools" / "bin" / "conftest"
-    return str(local) if local.is_file() else shutil.which("conftest")
+def find_tool(name: str) -> str | None:
+    local = Path(__file__).resolve().parents[1] / ".tools" / "bin" / name
+    return str(local) if local.is_file() else shutil.which(name)
 
 
-def timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
+def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
     """Wall and CPU (user + system of the child) seconds of one run."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, check=False, cwd=cwd)
+    proc = subprocess.run(cmd, capture_output=True, check=False, cwd=cwd, env=env)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode not in (0, 1):
@@ -160,22 +163,52 @@ def timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def compare_conftest(conftest: str) -> None:
+COMPARE_SIZES = (1000, 4000)
+
+
+def compare_tools(conftest: str, opa: str | None, bare: dict[int, float]) -> None:
+    """conftest, `sentinel test` and `sentinel test --engine opa` on the same inputs, run for run."""
     exe = str(Path(sys.executable).with_name("sentinel"))
+    env = {**os.environ, **({"SENTINEL_OPA": opa} if opa else {})}
     print(f"\nagainst the real conftest ({conftest}), interleaved, medians of {RUNS}")
-    print(f"{'files':>6} {'sentinel wall':>14} {'cpu':>7} {'conftest wall':>14} {'cpu':>7}")
-    for size in SIZES:
+    print(
+        f"{'files':>6} {'sentinel wall':>14} {'cpu':>7} {'--engine opa wall':>18} {'cpu':>7}"
+        f" {'conftest wall':>14} {'cpu':>7}"
+    )
+    ratios: list[str] = []
+    for size in COMPARE_SIZES:
         with tempfile.TemporaryDirectory() as tmp:
             pol, inputs = write_tree(Path(tmp), size)
             args = ["test", "-p", str(pol), "--all-namespaces", "-o", "json", str(inputs)]
-            ours: list[tuple[float, float]] = []
-            theirs: list[tuple[float, float]] = []
-            timed([exe, *args], inputs.parent)
+            commands = {"sentinel": [exe, *args], "conftest": [conftest, *args]}
+            if opa:
+                commands["opa"] = [exe, *args, "--engine", "opa"]
+            runs: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+            timed(commands["sentinel"], inputs.parent, env)
             for _ in range(RUNS):
-                ours.append(timed([exe, *args], inputs.parent))
-                theirs.append(timed([conftest, *args], inputs.parent))
-        med = [statistics.median(x[k] for x in runs) for runs in (ours, theirs) for k in (0, 1)]
-        print(f"{size:>6} {med[0]:>14.3f} {med[1]:>7.3f} {med[2]:>14.3f} {med[3]:>7.3f}")
+                for name, cmd in commands.items():
+                    runs[name].append(timed(cmd, inputs.parent, env))
+        med = {
+            name: (statistics.median(r[0] for r in got), statistics.median(r[1] for r in got))
+            for name, got in runs.items()
+        }
+        opa_cols = f"{med['opa'][0]:>18.3f} {med['opa'][1]:>7.3f}" if opa else f"{'-':>18} {'-':>7}"
+        print(
+            f"{size:>6} {med['sentinel'][0]:>14.3f} {med['sentinel'][1]:>7.3f} {opa_cols}"
+            f" {med['conftest'][0]:>14.3f} {med['conftest'][1]:>7.3f}"
+        )
+        line = (
+            f"{size:>6} files: conftest/sentinel {med['conftest'][0] / med['sentinel'][0]:.1f}x"
+            f" (sentinel/conftest {med['sentinel'][0] / med['conftest'][0]:.3f})"
+        )
+        if opa:
+            line += f", sentinel --engine opa/conftest {med['opa'][0] / med['conftest'][0]:.2f}"
+        if size in bare:
+            line += f", sentinel/bare regorus script {med['sentinel'][0] / bare[size]:.2f}x"
+        ratios.append(line)
+    print("ratios (wall):")
+    for line in ratios:
+        print(f"  {line}")
 
 
 def main() -> None:
@@ -185,6 +218,7 @@ def main() -> None:
         f" {'bare, as a script (s)':>22} {'ratio':>6}"
     )
     medians: dict[int, float] = {}
+    scripts: dict[int, float] = {}
     for size in SIZES:
         with tempfile.TemporaryDirectory() as tmp:
             pol, inputs = write_tree(Path(tmp), size)
@@ -193,6 +227,7 @@ def main() -> None:
             bare = statistics.median(time_bare_loop(pol, inputs) for _ in range(RUNS))
             script = statistics.median(time_bare_script(pol, inputs) for _ in range(RUNS))
         medians[size] = ours
+        scripts[size] = script
         print(
             f"{size:>6} {ours:>18.3f} {bare:>21.3f} {ours / bare:>5.2f}x"
             f" {script:>22.3f} {ours / script:>5.2f}x"
@@ -201,9 +236,9 @@ def main() -> None:
         f"growth 1,000 -> 4,000 files: {medians[4000] / medians[1000]:.2f}x (linear = 4.0x, target <= 4.4x)"
     )
     print(f"1,000 files: {medians[1000]:.3f} s (target < 2 s)")
-    conftest = find_conftest()
+    conftest = find_tool("conftest")
     if conftest:
-        compare_conftest(conftest)
+        compare_tools(conftest, find_tool("opa"), scripts)
     else:
         print("conftest not found (make tools): no comparison")
 

@@ -58,6 +58,8 @@ class Annotation:
     description: str = ""
     custom: dict[str, Any] = field(default_factory=dict)
     related_resources: tuple[tuple[str, str], ...] = ()
+    # The block's YAML mapping as written (``sentinel document`` renders OPA's unstripped values).
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def path(self) -> str:
@@ -123,10 +125,12 @@ def parse_annotations(source: PolicySource) -> list[Annotation]:
             block.append(_strip_comment(lines[i]))
             i += 1
         try:
-            parsed = yaml.safe_load("\n".join(block)) if block else None
+            parsed = yaml.safe_load("\n".join(block) + "\n") if block else None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            line = start + 1 + mark.line if mark is not None else start
+            # The text ends with a newline (OPA keeps block scalars' last one): an error at the end of
+            # the stream belongs to the last line of the block.
+            line = start + 1 + min(mark.line, len(block) - 1) if mark is not None else start
             raise PolicyError(f"invalid annotation YAML: {getattr(exc, 'problem', exc)}",
                               file=source.path, line=line) from exc
         if not isinstance(parsed, dict):
@@ -164,6 +168,7 @@ def parse_annotations(source: PolicySource) -> list[Annotation]:
             description=_text(parsed.get("description"), "description", source.path, start),
             custom=custom,
             related_resources=_related(parsed.get("related_resources"), source.path, start),
+            raw=parsed,
         ))
     return out
 

@@ -13,8 +13,9 @@ from click.core import ParameterSource
 from sentinel import outputs
 from sentinel import results_file as results_io
 from sentinel.check import CheckSettings, check_run
+from sentinel.cli.multi_output import emit_all, parse_outputs
 from sentinel.cli.options import config_option, use_library, user_given
-from sentinel.cli.test import emit, limit_options
+from sentinel.cli.test import limit_options
 from sentinel.config import Config
 from sentinel.outputs.base import OutputOptions
 from sentinel.runner.results import exit_code
@@ -63,10 +64,12 @@ def _named_results_file(command: click.Command, ctx: click.Context, args: Sequen
 @click.option(
     "-o",
     "--output",
-    default="stdout",
+    multiple=True,
+    default=("stdout",),
     show_default=True,
     envvar="SENTINEL_OUTPUT",
-    help=f"Output format: {', '.join(outputs.names())}.",
+    help=f"Output format: {', '.join(outputs.names())}; repeatable as FORMAT=PATH to write more "
+    "formats to files.",
 )
 @click.option(
     "--results-file",
@@ -95,7 +98,7 @@ def check(
     policy: tuple[str, ...],
     data: tuple[str, ...],
     namespace: tuple[str, ...],
-    output: str,
+    output: tuple[str, ...],
     results_file: str | None,
     fail_on_warn: bool,
     no_fail: bool,
@@ -111,7 +114,7 @@ def check(
     results_place = user_place(ctx, "results_file")
     if results_file:
         results_io.remove_stale(Path(results_file), results_place)
-    outputs.get_outputter(output)
+    specs = parse_outputs(output)
     settings = CheckSettings(
         base=base,
         kinds=kinds,
@@ -129,5 +132,5 @@ def check(
     results = run.results
     if results_file:
         results_io.write(Path(results_file), run.record, results, results_place)
-    emit(results, output, OutputOptions(no_color=no_color, quiet=quiet, fail_on_warn=fail_on_warn))
+    emit_all(results, specs, OutputOptions(no_color=no_color, quiet=quiet, fail_on_warn=fail_on_warn))
     sys.exit(exit_code(results, fail_on_warn=fail_on_warn, no_fail=no_fail))

@@ -8,6 +8,7 @@ import sys
 import click
 
 from sentinel import library, outputs, parsers
+from sentinel.cli.multi_output import emit_all, parse_outputs
 from sentinel.cli.options import config_option, resolve_paths
 from sentinel.errors import PolicyError
 from sentinel.outputs.base import OutputOptions
@@ -89,10 +90,12 @@ def policy_options(func: click.decorators.FC) -> click.decorators.FC:
         click.option(
             "-o",
             "--output",
-            default="stdout",
+            multiple=True,
+            default=("stdout",),
             show_default=True,
             envvar="SENTINEL_OUTPUT",
-            help=f"Output format: {', '.join(outputs.names())}.",
+            help=f"Output format: {', '.join(outputs.names())}; repeatable as FORMAT=PATH to write "
+            "more formats to files (test, check).",
         ),
         click.option(
             "--strict",
@@ -223,7 +226,7 @@ def test(
     data: tuple[str, ...],
     rego_version: str,
     no_color: bool,
-    output: str,
+    output: tuple[str, ...],
     strict: bool,
     trace: bool,
     capabilities: str | None,
@@ -247,7 +250,7 @@ def test(
 
     Exit codes: 0 clean, 1 failures (or warnings with --fail-on-warn), 2 errors.
     """
-    outputs.get_outputter(output)
+    specs = parse_outputs(output)
     if parser:
         parsers.get_parser(parser)
     paths = resolve_paths(policy, data, (library.REPO_POLICY, library.CONFTEST_POLICY))
@@ -274,9 +277,9 @@ def test(
         data_config=paths.data_config,
     )
     results = run_tests(inputs, options, stdin_text=stdin_text)
-    emit(
+    emit_all(
         results,
-        output,
+        specs,
         OutputOptions(
             no_color=no_color, quiet=quiet, fail_on_warn=fail_on_warn, suppress_exceptions=suppress_exceptions
         ),

@@ -6,7 +6,8 @@ import sys
 
 import click
 
-from sentinel import library, outputs
+from sentinel import library
+from sentinel.cli.multi_output import single_output
 from sentinel.cli.options import resolve_paths
 from sentinel.cli.test import check_engine_flags, emit, policy_options
 from sentinel.errors import UsageError
@@ -38,7 +39,7 @@ def verify(
     data: tuple[str, ...],
     rego_version: str,
     no_color: bool,
-    output: str,
+    output: tuple[str, ...] | str,
     strict: bool,
     trace: bool,
     capabilities: str | None,
@@ -51,7 +52,7 @@ def verify(
     quiet: bool,
 ) -> None:
     """Run the test_ rules in the policy paths. Exit 0 when all pass, 1 on a failing test, 2 on errors."""
-    outputs.get_outputter(output)
+    output = single_output(output, "verify")
     if output not in VERIFY_OUTPUTS:
         raise UsageError(f"verify supports --output {', '.join(VERIFY_OUTPUTS)}, not {output!r}")
     if report and output != "stdout":

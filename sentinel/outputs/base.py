@@ -30,6 +30,10 @@ class OutputOptions:
     show_no_policies: bool = False
     # SARIF tool.driver.informationUri; left out of the log when unset.
     tool_uri: str | None = None
+    # One line each about the run rather than a finding (e.g. "architecture.layers: not configured,
+    # needs params.architecture.layers"): the stdout summary, SARIF's toolConfigurationNotifications
+    # and the bot comment show them.
+    notices: tuple[str, ...] = ()
 
 
 class Outputter(Protocol):

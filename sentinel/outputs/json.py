@@ -27,6 +27,8 @@ class JsonOutputter:
     def render(self, results: list[CheckResult], options: OutputOptions) -> str:
         if silenced(results, options):
             return ""
+        if options.mode == "verify":
+            return dumps_go([_verify_shape(r) for r in results]) + "\n"
         return dumps_go([_conftest_shape(r) for r in results]) + "\n"
 
 
@@ -67,6 +69,15 @@ def _conftest_shape(result: CheckResult) -> dict[str, Any]:
             loc = item.get("loc")
             if loc is not None and isinstance(loc.get("line"), str):
                 item["loc"] = {**loc, "line": _number(loc["line"])}
+    return out
+
+
+def _verify_shape(result: CheckResult) -> dict[str, Any]:
+    """conftest's verify results carry only the test's message: no loc, metadata or outputs."""
+    out = result.to_json()
+    for key in ("skipped", "failures"):
+        if key in out:
+            out[key] = [{"msg": item["msg"]} for item in out[key]]
     return out
 
 

@@ -157,6 +157,13 @@ def _to_result(value: Any, query: str) -> Result | None:
     raise SentinelError(f"{query}: a result must be a string or an object with a msg, not {shown}")
 
 
+def file_info(name: str) -> dict[str, str]:
+    """``data.conftest.file`` as conftest v0.71 writes it: the base name and the absolute folder of
+    the path made absolute (cleaned, symlinks not resolved, like Go's filepath.Abs)."""
+    absolute = os.path.abspath(name)
+    return {"name": os.path.basename(absolute), "dir": os.path.dirname(absolute)}
+
+
 def check_document(engine: Engine, name: str, document: Any, namespaces: list[str]) -> list[CheckResult]:
     """One input document (not a list of sub-documents) against each namespace."""
     counts = {
@@ -168,7 +175,7 @@ def check_document(engine: Engine, name: str, document: Any, namespaces: list[st
         for ns in namespaces
         if counts[ns]
     }
-    file_data = {"conftest": {"file": {"name": name, "dir": os.path.dirname(name)}}}
+    file_data = {"conftest": {"file": file_info(name)}}
     try:
         values = engine.evaluate_rules(wanted, document, file_data) if wanted else {}
     except ParseError as exc:
@@ -192,11 +199,9 @@ def _bookkeep(name: str, namespace: str, counts: Counter[str], values: dict[str,
     for rule in sorted(counts):
         base = strip_rule_prefix(rule)
         if exception_names[base]:
+            # conftest v0.71 gives exceptions a message and nothing else (no metadata, no query).
             message = f'data.{namespace}.exception[_][_] == "{base}"'
-            result.exceptions.extend(
-                Result(msg=message, metadata={"query": f"data.{namespace}.{rule}"})
-                for _ in range(exception_names[base])
-            )
+            result.exceptions.extend(Result(msg=message) for _ in range(exception_names[base]))
             continue
         query = f"data.{namespace}.{rule}"
         produced = [r for r in (_to_result(v, query) for v in values.get(rule, [])) if r is not None]

@@ -1,7 +1,7 @@
 """``sentinel verify``: run the policies' ``test_`` rules, as ``conftest verify`` does.
 
-Each policy file with tests yields one CheckResult per namespace: passing tests count as
-successes, failing ones are failures whose message is the test's query (conftest's shape).
+Each test yields one CheckResult with namespace ``""``, as in conftest v0.71: a passing test is
+one success, a failing one a failure whose message is the test's query.
 """
 
 from __future__ import annotations
@@ -33,26 +33,20 @@ def run_verify(options: TestOptions, namespace_patterns: tuple[str, ...] = ()) -
         )
     else:
         outcomes = [engine.run_test(rule) for rule in rules]
-    grouped: dict[tuple[str, str], CheckResult] = {}
+    results: list[CheckResult] = []
     for rule, (passed, prints) in zip(rules, outcomes, strict=True):
-        key = (rule.file, rule.namespace)
-        result = grouped.setdefault(key, CheckResult(filename=rule.file, namespace=rule.namespace))
+        # conftest v0.71: one result per test, with no namespace; the location stays for
+        # --report (the JSON output leaves it out, as conftest's has none).
+        result = CheckResult(filename=rule.file, namespace="")
         query = f"data.{rule.namespace}.{rule.name}"
+        test = Result(
+            msg=query, loc=Location(rule.file, rule.line), metadata={"query": query}, outputs=prints
+        )
         if passed:
-            result.successes += 1
+            result.successes = 1
             if prints:
-                result.notes.append(
-                    Result(
-                        msg=query,
-                        loc=Location(rule.file, rule.line),
-                        metadata={"query": query},
-                        outputs=prints,
-                    )
-                )
+                result.notes.append(test)
         else:
-            result.failures.append(
-                Result(
-                    msg=query, loc=Location(rule.file, rule.line), metadata={"query": query}, outputs=prints
-                )
-            )
-    return [grouped[k] for k in sorted(grouped)]
+            result.failures.append(test)
+        results.append(result)
+    return results

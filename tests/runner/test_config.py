@@ -220,6 +220,11 @@ def test_every_flag_of_test_verify_and_check_is_in_the_schema() -> None:
     for command in ("test", "verify", "check"):
         cmd = main.get_command(ctx, command)
         assert cmd is not None
-        names |= {p.name for p in cmd.params if isinstance(p, click.Option) and p.expose_value}
-    names -= {"config"}
+        # The configuration key is the long flag's name (``--baseline`` stores into ``baseline_file``).
+        names |= {
+            max(p.opts, key=len).lstrip("-").replace("-", "_")
+            for p in cmd.params
+            if isinstance(p, click.Option) and p.expose_value
+        }
+    names -= {"config_file"}
     assert names <= set(schema()["properties"]) - set(SECTIONS), sorted(names - set(schema()["properties"]))

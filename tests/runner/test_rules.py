@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from tests.runner.conftest import results_json
 
 POLICY = """
@@ -162,7 +164,9 @@ def test_data_conftest_file_gives_name_and_dir(write, run) -> None:
     )
     write("configs/a.json", "{}")
     result = run("test", "-o", "json", "configs/a.json")
-    assert results_json(result.output)[0]["failures"][0]["msg"] == "configs/a.json in configs"
+    # conftest v0.71: the base name, and the folder made absolute (as Go's filepath.Abs).
+    expected = f"a.json in {os.path.abspath('configs')}"
+    assert results_json(result.output)[0]["failures"][0]["msg"] == expected
 
 
 def test_quiet_prints_nothing_on_a_clean_run_and_everything_on_failure(write, run) -> None:

@@ -47,8 +47,8 @@ def test_namespace_globs_filter_tests(write, run) -> None:
     write("policy/o_test.rego", FAILING)
     result = run("verify", "-n", "ma*", "-o", "json")
     assert result.exit_code == 0
-    namespaces = {c["namespace"] for c in json.loads(result.output)}
-    assert namespaces == {"main"}
+    files = {c["filename"] for c in json.loads(result.output)}
+    assert files == {"policy/p_test.rego"}
 
 
 def test_files_named_test_are_evaluated_by_test(write, run) -> None:
@@ -72,7 +72,22 @@ def test_verify_runs_test_rules_in_any_file(write, run) -> None:
     write("policy/p.rego", POLICY + TESTS.split("import rego.v1", 1)[1])
     result = run("verify", "-p", "policy", "-o", "json")
     assert result.exit_code == 0
-    assert json.loads(result.output)[0]["successes"] == 2
+    results = json.loads(result.output)
+    assert [(r["filename"], r["successes"]) for r in results] == [("policy/p.rego", 1)] * 2
+
+
+def test_verify_reports_one_result_per_test_without_namespace(write, run) -> None:
+    """conftest v0.71's verify shape: one block per test, namespace "", failures as bare messages."""
+    write("policy/p.rego", POLICY)
+    write("policy/p_test.rego", TESTS)
+    write("policy/o_test.rego", FAILING)
+    result = run("verify", "-p", "policy", "-o", "json")
+    assert result.exit_code == 1
+    results = json.loads(result.output)
+    assert all(r["namespace"] == "" for r in results)
+    assert all(r["successes"] + len(r.get("failures", [])) == 1 for r in results)
+    failures = [f for r in results for f in r.get("failures", [])]
+    assert failures and all(set(f) == {"msg"} for f in failures)
 
 
 def test_no_tests_is_an_error(write, run) -> None:

@@ -1,0 +1,1 @@
+"""``sentinel init``: a first configuration inferred from the repository (detect → render → write)."""
