@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: policy-check test lint typecheck verify unit bench clean tools fuzz
+.PHONY: policy-check test lint typecheck verify unit bench clean tools fuzz screenshot browser
 
 # The real OPA and conftest, built from the Go module proxy: test oracles and the optional
 # `--engine opa`, never needed by `pip install`. Cached by Go's module and build caches.
@@ -46,14 +46,24 @@ tools:
 	  GOBIN=$(TOOLS) GOFLAGS=-buildvcs=false go install $$spec || exit 1; \
 	done
 
-unit: $(STAMP) node_modules/.installed-stamp tools
+# Headless Chromium (Debian's package) renders the PR comment for tests/bot/test_comment_page.py.
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+unit: $(STAMP) node_modules/.installed-stamp tools browser
 	SENTINEL_REQUIRE_ORACLES=1 PATH="$(TOOLS):$$PATH" $(BIN)/pytest -n 2 -p no:cacheprovider
 
 test: lint typecheck verify unit
 
-# The property tests (parsers, extract stage) with many random examples; make test runs a fixed few.
+# The property tests (parsers, extract stage, CLI exit codes) with many random examples; make test runs a fixed few.
 fuzz: $(STAMP)
-	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -p no:cacheprovider -n 2 tests/parsers/test_fuzz.py tests/extractors/test_extract_fuzz.py
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -p no:cacheprovider -n 2 tests/parsers/test_fuzz.py tests/extractors/test_extract_fuzz.py \
+		tests/cli/test_exit_codes_fuzz.py
+
+# docs/images/pr-comment.png: the getting-started PR comment, captured by headless Chromium; the
+# test checks what the page shows before the image is copied.
+screenshot: $(STAMP) browser
+	SENTINEL_SCREENSHOT=docs/images/pr-comment.png $(BIN)/pytest -p no:cacheprovider -q tests/bot/test_comment_page.py
 
 bench: $(STAMP)
 	for f in benchmarks/*.py; do $(BIN)/python $$f || exit 1; done

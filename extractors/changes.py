@@ -5,6 +5,8 @@ numbers from ``git diff -U0 -M <merge-base>`` against the working tree (committe
 unstaged work: the view diff-cover takes), parsed with ``unidiff``. Untracked files are not part
 of the change, as in diff-cover. Without a base revision the document says so (``compared``
 false, ``base`` null) and lists nothing; the CLI decides whether that is an error.
+Each changed source file lists the test files that import it or mirror its path
+(``tested_by``, see ``extractors.changes_tests``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import unidiff
 
 from extractors import gitrepo
 from extractors.base import ExtractContext, document, problem
+from extractors.changes_tests import tested_by
 from extractors.selection import printable_name, unsafe_name
 from extractors.testpaths import is_test_path
 
@@ -98,6 +101,8 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
         diffs = {}
         problems.append(problem(".", f"could not parse git diff output: {exc}", code="diff_parse"))
     files = []
+    kept = [(s, p, o) for s, p, o in rows if not (unsafe_name(p) or (o is not None and unsafe_name(o)))]
+    covering = tested_by(ctx, [p for s, p, _ in kept if s != "D"])
     for status, path, old_path in rows:
         if unsafe_name(path) or (old_path is not None and unsafe_name(old_path)):
             problems.append(problem(printable_name(path), "changed file's name holds control characters or "
@@ -115,6 +120,7 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
                 "removed": d.removed,
                 "binary": d.binary,
                 "is_test": is_test_path(path),
+                "tested_by": covering.get(path, []),
             }
         )
     return document(

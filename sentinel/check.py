@@ -7,14 +7,19 @@ The inputs are also written to disk, so ``conftest test -p <policies> --all-name
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from extractors.run import run_extractors
-from sentinel import baseline, library, results_file
-from sentinel.config import Config, as_list
-from sentinel.inputs import DEFAULT_OUT, write_documents
+from extractors.selection import select_files
+from sentinel import baseline, library, new_only, results_file, rule_metadata
+from sentinel.config import Config, as_list, require_globs_match
+from sentinel.errors import UsageError
+from sentinel.inputs import DEFAULT_OUT, WrittenDocument, write_documents
 from sentinel.results_file import RunRecord
+from sentinel.rule_states import not_configured
 from sentinel.runner.evaluate import Input, TestOptions, run_tests
 from sentinel.runner.loader import find_policies, load_data
 from sentinel.runner.results import CheckResult
@@ -46,6 +51,8 @@ class CheckSettings:
     # when it exists. False: evaluate without a baseline (``baseline create`` does).
     baseline: str | None = None
     use_baseline: bool = True
+    # --new-only: failures already present at the merge base of ``base`` and HEAD do not block.
+    new_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -53,11 +60,18 @@ class CheckRun:
     results: list[CheckResult]
     record: RunRecord
 
+    @property
+    def notices(self) -> tuple[str, ...]:
+        return self.record.notices
+
 
 def check_run(config: Config, settings: CheckSettings | None = None) -> CheckRun:
     """Extract, write the inputs, evaluate; the results and the run record that vouches for them."""
     settings = settings or CheckSettings()
+    if settings.new_only and not settings.base:
+        raise UsageError("--new-only needs --base REV: the revision whose failures are not new")
     extract_settings = config.section("extract")
+    require_globs_match(config, select_files(settings.root))
     documents = run_extractors(settings.root, list(settings.kinds) or None, settings.base, extract_settings)
     out_dir = Path(settings.out or extract_settings.get("out") or DEFAULT_OUT)
     place = Place(Path.cwd(), confine=settings.confine_out or not settings.out)
@@ -86,18 +100,46 @@ def check_run(config: Config, settings: CheckSettings | None = None) -> CheckRun
         memory_limit=settings.memory_limit,
     )
     inputs = [Input(name=doc.path.as_posix(), document=documents[kind]) for kind, doc in written.items()]
-    results = run_tests([], options, documents=inputs)
+    results = rule_metadata.enrich(run_tests([], options, documents=inputs), rule_metadata.load(policy))
     baseline_path = baseline_file(config, settings)
     if baseline_path is not None:
         results = baseline.apply(results, baseline.load(baseline_path), settings.root)
+    effective = library.overlay(load_data(list(paths.default_data)), load_data(list(data)), overlay)
+    notices = not_configured(policy, effective)
+    if settings.new_only and settings.base:
+        results, hidden, commit = _hide_existing(results, settings, settings.base, extract_settings, options,
+                                                 written)
+        notices = (*notices, new_only.hidden_notice(hidden, commit))
     record = RunRecord(
         revision=results_file.checked_out_revision(settings.root),
-        policy_hash=results_file.policy_hash(find_policies(list(policy)), library.overlay(
-            load_data(list(paths.default_data)), load_data(list(data)), overlay
-        )),
+        policy_hash=results_file.policy_hash(find_policies(list(policy)), effective),
         inputs={doc.path.as_posix(): doc.sha256 for doc in written.values()},
+        notices=notices,
     )
     return CheckRun(results, record)
+
+
+def _hide_existing(
+    results: list[CheckResult],
+    settings: CheckSettings,
+    base: str,
+    extract_settings: dict[str, Any],
+    options: TestOptions,
+    written: dict[str, WrittenDocument],
+) -> tuple[list[CheckResult], int, str]:
+    """Evaluate the base commit's tree with the same extractors, policies and configuration, and
+    report the failures it already had as exceptions. Returns the results, the count hidden and
+    the base commit."""
+    commit = new_only.base_commit(settings.root, base)
+    with tempfile.TemporaryDirectory(prefix="sentinel-base-") as folder:
+        tree = Path(folder)
+        new_only.export_tree(settings.root, commit, tree)
+        documents = run_extractors(tree, list(settings.kinds) or None, None, extract_settings)
+        names = {kind: doc.path.as_posix() for kind, doc in written.items()}
+        inputs = [Input(name=names.get(kind, kind), document=doc) for kind, doc in documents.items()]
+        existing = new_only.failure_fingerprints(run_tests([], options, documents=inputs), tree)
+    hidden_results, hidden = new_only.hide_existing(results, existing, settings.root, commit)
+    return hidden_results, hidden, commit
 
 
 def baseline_file(config: Config, settings: CheckSettings) -> Path | None:

@@ -24,12 +24,16 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
+import pathspec
 import yaml
 
 from sentinel.errors import SentinelError
+from sentinel.init.foreign import read_buf, read_importlinter
+
+if TYPE_CHECKING:
+    from jsonschema import ValidationError
 
 DEFAULT_FILES = ("conftest.yml", "conftest.yaml", "conftest.toml")
 SECTIONS = ("extract", "bot", "params", "exceptions", "disable", "library")
@@ -56,6 +60,9 @@ class Config:
     flags: dict[str, Any] = field(default_factory=dict)
     sections: dict[str, Any] = field(default_factory=dict)
     lines: dict[KeyPath, int] = field(default_factory=dict)
+    # Settings read from the repository's other tools (.importlinter, buf.yaml): what, from where.
+    adopted: list[str] = field(default_factory=list)
+    adopted_keys: set[KeyPath] = field(default_factory=set)
 
     def section(self, name: str) -> dict[str, Any]:
         value = self.sections.get(name, {})
@@ -117,7 +124,9 @@ def load_config(path: Path | None, required: bool = False, allow_outside: bool =
     if path is None:
         path = find_config(Path.cwd())
         if path is None:
-            return Config()
+            config = Config()
+            adopt_foreign(config)
+            return config
     elif not path.is_file():
         raise SentinelError("config file not found", file=str(path))
     raw, lines = _read(path)
@@ -136,7 +145,137 @@ def load_config(path: Path | None, required: bool = False, allow_outside: bool =
     if not allow_outside:
         confine_paths(config)
     _anchor_flag_paths(config)
+    adopt_foreign(config)
     return config
+
+
+# ---- other tools' configurations -----------------------------------------------------------
+
+CONTRACT_TYPES = ("forbidden", "layers", "independence", "acyclic", "protected")
+BUF_PROTO_KEYS = ("except", "ignore", "ignore_only")
+
+
+def adopt_foreign(config: Config) -> None:
+    """Read import-linter contracts when ``params.architecture`` declares none, and buf.yaml's
+    breaking settings for every one of ``params.protocol.strictness`` and
+    ``extract.options.proto.except|ignore|ignore_only`` the file leaves unset: teams keep their
+    files and migrate without rewriting them. A file that cannot be read or translated is an
+    error, never a silently weaker check."""
+    root = config.root
+    problems: list[str] = []
+    params = config.sections.get("params") or {}
+    architecture = params.get("architecture") or {}
+    if not any(architecture.get(kind) for kind in CONTRACT_TYPES):
+        contracts = read_importlinter(root)
+        problems += contracts.problems
+        if contracts.by_type and not contracts.problems:
+            config.sections.setdefault("params", {}).setdefault("architecture", {}).update(contracts.by_type)
+            count = sum(len(c) for c in contracts.by_type.values())
+            config.adopted.append(f"{count} import contracts from {contracts.source}")
+    buf = read_buf(root)
+    if buf is not None:
+        problems += buf.problems
+        protocol = params.get("protocol") or {}
+        proto = ((config.section("extract").get("options") or {}).get("proto")) or {}
+        if not buf.problems:
+            if "strictness" not in protocol:
+                protocol_params = config.sections.setdefault("params", {}).setdefault("protocol", {})
+                protocol_params["strictness"] = buf.strictness
+                config.adopted.append(f"protocol strictness {buf.strictness} from {buf.source}")
+            values = {"except": buf.except_rules, "ignore": buf.ignore, "ignore_only": buf.ignore_only}
+            for key in BUF_PROTO_KEYS:
+                if key not in proto and values[key]:
+                    extract = config.sections.setdefault("extract", {})
+                    extract.setdefault("options", {}).setdefault("proto", {})[key] = values[key]
+                    config.adopted_keys.add(("extract", "options", "proto", key))
+                    config.adopted.append(f"proto breaking {key} from {buf.source}")
+    if problems:
+        raise ConfigError(problems)
+
+
+# ---- globs that match nothing --------------------------------------------------------------
+
+# Glob lists outside ``params`` (where every ``paths`` / ``*_paths`` list holds globs).
+_EXTRACT_GLOBS: tuple[KeyPath, ...] = (
+    ("extract", "exclude"),
+    ("extract", "include"),
+    ("extract", "options", "proto", "ignore"),
+    ("extract", "options", "todos", "registry_paths"),
+    ("extract", "options", "techdebt", "paths"),
+    ("extract", "options", "statemachines", "paths"),
+    ("extract", "options", "safety", "paths"),
+)
+
+
+_EXTRACT_GLOB_MAPPINGS: tuple[KeyPath, ...] = (
+    ("extract", "options", "secrets", "context_paths"),
+    ("extract", "options", "proto", "ignore_only"),
+)
+
+
+def _get(value: Any, path: KeyPath) -> Any:
+    for key in path:
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return value
+
+
+def _globs_in(value: Any, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
+    if isinstance(value, list):
+        yield from (((*path, i), v) for i, v in enumerate(value) if isinstance(v, str))
+
+
+def _param_globs(value: Any, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
+    if not isinstance(value, dict):
+        return
+    for key, item in value.items():
+        if key == "paths" or str(key).endswith("_paths"):
+            yield from _globs_in(item, (*path, key))
+        else:
+            yield from _param_globs(item, (*path, key))
+
+
+def glob_values(config: Config) -> Iterator[tuple[KeyPath, str]]:
+    """Every path glob the file declares: extract's include/exclude and path options, the layers,
+    and each ``paths`` / ``*_paths`` list under ``params`` and ``bot``."""
+    sections = config.sections
+    for path in _EXTRACT_GLOBS:
+        yield from _globs_in(_get(sections, path), path)
+    layers = _get(sections, ("extract", "options", "files", "layers"))
+    for name, globs in (layers or {}).items():
+        yield from _globs_in(globs, ("extract", "options", "files", "layers", name))
+    for mapping in _EXTRACT_GLOB_MAPPINGS:
+        for name, globs in (_get(sections, mapping) or {}).items():
+            yield from _globs_in(globs, (*mapping, name))
+    yield from _param_globs(sections.get("params"), ("params",))
+    yield from _param_globs(sections.get("bot"), ("bot",))
+
+
+def unmatched_globs(config: Config, files: list[str]) -> list[str]:
+    """``file:line: key: glob 'x' matches no file`` for each glob of the file that matches none of
+    ``files`` (the repository's, repository-relative). Negations (``!x``) are not checked."""
+    problems: list[str] = []
+    file = str(config.path) if config.path else "config"
+    for path, glob in glob_values(config):
+        key = path[:-1] if isinstance(path[-1], int) else path
+        if key in config.adopted_keys or glob.startswith("!") or not glob.strip():
+            continue
+        spec = pathspec.PathSpec.from_lines("gitwildmatch", [glob])
+        if not any(spec.match_file(f) for f in files):
+            line = _line(config.lines, path)
+            where = f"{file}:{line}" if line else file
+            problems.append(f"{where}: {_dotted(key)}: glob {glob!r} matches no file")
+    return problems
+
+
+def require_globs_match(config: Config, files: list[str]) -> None:
+    """Raise ConfigError when a glob of the configuration matches no file of the repository."""
+    if config.path is None:
+        return
+    problems = unmatched_globs(config, files)
+    if problems:
+        raise ConfigError(problems)
 
 
 # ---- validation ----------------------------------------------------------------------------
@@ -151,6 +290,8 @@ def schema() -> dict[str, Any]:
 
 def validate(raw: dict[str, Any], file: str, lines: dict[KeyPath, int]) -> None:
     """Raise ConfigError listing every schema violation, sorted by line."""
+    import jsonschema  # ~80 ms to import: paid only when a configuration file exists
+
     validator = jsonschema.Draft202012Validator(schema())
     found: list[tuple[int, str]] = []
     for error in validator.iter_errors(raw):
@@ -160,7 +301,7 @@ def validate(raw: dict[str, Any], file: str, lines: dict[KeyPath, int]) -> None:
         raise ConfigError([text for _, text in sorted(set(found))])
 
 
-def _describe(error: jsonschema.ValidationError) -> Iterator[tuple[KeyPath, str]]:
+def _describe(error: ValidationError) -> Iterator[tuple[KeyPath, str]]:
     path: KeyPath = tuple(error.absolute_path)
     custom = error.schema.get("x-message") if isinstance(error.schema, dict) else None
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):

@@ -6,8 +6,10 @@ the n-th finding with the same three in that file (in line order):
 - the content key is the source line the finding points at, with all whitespace removed, when that
   line can be read from the checked-out tree (so inserting lines above it, or re-indenting it,
   keeps the fingerprint; editing the line itself makes a new finding);
-- otherwise (no file, no line, a file outside the tree or unreadable) it is the message with every
-  number and every ``path:line`` location taken out, so a line move does not change it either.
+- otherwise (no file, no line, a file outside the tree or unreadable) it is the finding's
+  ``anchor`` when the caller gives one (SARIF passes :func:`metadata_anchor`, so rewording the
+  message keeps it), else the message with every number and every ``path:line`` location taken
+  out, so a line move does not change it either. The baseline passes no anchor.
 
 The files are repository content: only regular files inside ``root`` are read (no symlink out of
 it), at most ``MAX_SOURCE_BYTES`` of each.
@@ -16,10 +18,12 @@ it), at most ``MAX_SOURCE_BYTES`` of each.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sentinel.runner.results import Result
 
@@ -27,6 +31,11 @@ MAX_SOURCE_BYTES = 4 * 1024 * 1024
 _NUMBERS = re.compile(r"\d+")
 _LOCATION = re.compile(r"\S+:\d+(:\d+)?")
 _SPACE = re.compile(r"\s+")
+# Metadata that describes a rule (or the runner's bookkeeping), not one finding of it.
+DESCRIPTIVE_KEYS = frozenset({
+    "rule", "query", "category", "severity", "fix", "title", "description", "help_uri", "tags",
+    "msg", "message", "reason", "justification", "baselined", "baseline_reason", "existing_at_base",
+})
 
 
 @dataclass(frozen=True)
@@ -35,10 +44,19 @@ class Located:
     file: str
     line: int | None
     message: str
+    anchor: str | None = None
 
 
 def message_key(message: str) -> str:
     return _SPACE.sub(" ", _NUMBERS.sub("#", _LOCATION.sub("", message))).strip()
+
+
+def metadata_anchor(metadata: Mapping[str, Any]) -> str | None:
+    """The finding's own string-valued metadata (e.g. ``module``, ``target``) as canonical JSON,
+    or None when it has none: what names the finding apart from its wording, its rule and its
+    line. Descriptive keys shared by every finding of a rule are left out."""
+    own = {k: v for k, v in metadata.items() if isinstance(v, str) and k not in DESCRIPTIVE_KEYS}
+    return json.dumps(own, sort_keys=True, ensure_ascii=False) if own else None
 
 
 class SourceLines:
@@ -81,9 +99,12 @@ def fingerprints(findings: Sequence[Located], root: Path) -> list[str]:
     bases: list[str] = []
     for finding in findings:
         text = source.line(finding.file, finding.line)
-        key = "line:" + _SPACE.sub("", text) if text is not None and text.strip() else "msg:" + message_key(
-            finding.message
-        )
+        if text is not None and text.strip():
+            key = "line:" + _SPACE.sub("", text)
+        elif finding.anchor:
+            key = "meta:" + finding.anchor
+        else:
+            key = "msg:" + message_key(finding.message)
         bases.append(hashlib.sha256(f"{finding.rule}\0{finding.file}\0{key}".encode()).hexdigest())
     order = sorted(range(len(findings)), key=lambda i: (findings[i].line or 0, i))
     seen: dict[str, int] = {}

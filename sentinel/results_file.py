@@ -5,7 +5,7 @@ earlier run, reads as "no findings". So the file wraps the conftest-JSON results
 
     {"sentinel_run": {"format": 1, "sentinel_version": ..., "engine": ..., "revision": <git HEAD>,
                       "policy_hash": "sha256:...", "inputs": {<input name>: "sha256:..."},
-                      "complete": true},
+                      "complete": true, "notices": [<one line each, e.g. a rule not configured>]},
      "results": [<conftest JSON results>]}
 
 ``results`` stays conftest's shape for other tools (``jq .results``). The gate accepts the file
@@ -79,6 +79,8 @@ class RunRecord:
     engine: str = field(default_factory=engine_version)
     complete: bool = True
     format: int = FORMAT
+    # One line each about the run rather than a finding ("<rule>: not configured, needs data.<key>").
+    notices: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -89,6 +91,7 @@ class RunRecord:
             "policy_hash": self.policy_hash,
             "inputs": dict(sorted(self.inputs.items())),
             "complete": self.complete,
+            "notices": list(self.notices),
         }
 
     @classmethod
@@ -108,6 +111,9 @@ class RunRecord:
         revision = raw.get("revision")
         if revision is not None and not (isinstance(revision, str) and _REVISION.match(revision)):
             raise SentinelError(f"{RECORD_KEY}.revision must be a git commit sha or null", file=source)
+        notices = raw.get("notices", [])
+        if not isinstance(notices, list) or not all(isinstance(n, str) for n in notices):
+            raise SentinelError(f"{RECORD_KEY}.notices must be a list of strings", file=source)
         digest = need("policy_hash", str)
         if not _DIGEST.match(digest):
             raise SentinelError(f"{RECORD_KEY}.policy_hash must be a sha256 digest", file=source)
@@ -119,6 +125,7 @@ class RunRecord:
             engine=need("engine", str),
             complete=need("complete", bool),
             format=need("format", int),
+            notices=tuple(notices),
         )
 
 

@@ -1,21 +1,34 @@
 """Render a PR comment's Markdown the way a reader sees it: HTML (markdown-it-py, GitHub's table
 extension), a GitHub-like stylesheet, and headless Chromium (Debian's ``chromium``) for the visible
-text and a screenshot. Used by the getting-started test and by ``make screenshot``.
+text and a screenshot. Used by tests/bot/test_comment_page.py, which ``make screenshot`` runs.
 """
 
 from __future__ import annotations
 
 import html
+import re
 import shutil
 import struct
 import subprocess
+import tempfile
 import zlib
 from html.parser import HTMLParser
 from pathlib import Path
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
+
+# The shortcodes our templates use, drawn with glyphs DejaVu Sans has (no emoji font needed) in
+# the colours GitHub's emoji have; any other shortcode stays as typed.
+EMOJI = {
+    "x": ("\u2716", "#d1242f"),
+    "white_check_mark": ("\u2714", "#1a7f37"),
+    "warning": ("\u26a0", "#9a6700"),
+}
+_SHORTCODE = re.compile(r":([a-z0-9_+-]+):")
 
 STYLE = """
 body { font-family: -apple-system, "Segoe UI", "Noto Sans", Helvetica, Arial, sans-serif;
@@ -45,62 +58,158 @@ def find_chromium() -> str | None:
     return None
 
 
+def _emoji_html(name: str) -> str | None:
+    if name not in EMOJI:
+        return None
+    glyph, colour = EMOJI[name]
+    return f"<span class='emoji' style='color: {colour}'>{glyph}</span>"
+
+
+def _emoji_rule(state: StateCore) -> None:
+    """GitHub shows shortcodes as emoji in text and raw HTML, not in code."""
+    for token in state.tokens:
+        if token.type == "html_block":
+            token.content = _SHORTCODE.sub(lambda m: _emoji_html(m[1]) or m[0], token.content)
+        if not token.children:
+            continue
+        children: list[Token] = []
+        for child in token.children:
+            if child.type != "text":
+                children.append(child)
+                continue
+            pos = 0
+            for match in _SHORTCODE.finditer(child.content):
+                emoji = _emoji_html(match[1])
+                if emoji is None:
+                    continue
+                children.append(_token("text", child.content[pos : match.start()]))
+                children.append(_token("html_inline", emoji))
+                pos = match.end()
+            children.append(_token("text", child.content[pos:]))
+        token.children = children
+
+
+def _token(kind: str, content: str) -> Token:
+    token = Token(kind, "", 0)
+    token.content = content
+    return token
+
+
+def markdown_to_html(markdown: str) -> str:
+    """CommonMark plus GitHub's tables and strikethrough; raw HTML is kept (hidden markers,
+    <sub>, <details>), as GitHub keeps its allowed tags."""
+    parser = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    parser.core.ruler.push("emoji", _emoji_rule)
+    return parser.render(markdown)
+
+
 def comment_html(markdown: str, author: str = "sentinel-bot") -> str:
-    """The comment as a standalone page. Raw HTML in the Markdown (hidden markers, <sub>,
-    <details>) is kept, as GitHub keeps its allowed tags."""
-    body = MarkdownIt("commonmark", {"html": True}).enable("table").render(markdown)
+    """The comment as a standalone page, framed like a GitHub comment."""
     return (
         "<!doctype html><html><head><meta charset='utf-8'><style>"
         + STYLE
         + "</style></head><body><div class='comment'><div class='comment-header'><b>"
         + html.escape(author)
         + "</b> commented</div><div class='comment-body'>"
-        + body
+        + markdown_to_html(markdown)
         + "</div></div></body></html>"
     )
 
 
-class _VisibleText(HTMLParser):
-    """Text nodes outside <head>, <style> and <script>: what the page shows."""
+_HIDDEN = ("head", "style", "script")
+_VOID = ("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr")
+
+
+class _Page(HTMLParser):
+    """Text nodes outside <head>, <style> and <script> (what the page shows), every start tag,
+    and the text of each closed element."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        self.tags: list[str] = []
+        self.elements: list[tuple[str, str]] = []
+        self._open: list[tuple[str, int]] = []
         self._hidden = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("head", "style", "script"):
+        self.tags.append(tag)
+        if tag in _HIDDEN:
             self._hidden += 1
+        if tag not in _VOID:
+            self._open.append((tag, len(self.parts)))
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("head", "style", "script") and self._hidden:
+        if tag in _HIDDEN and self._hidden:
             self._hidden -= 1
+        while self._open:
+            name, first = self._open.pop()
+            if name == tag:
+                self.elements.append((tag, _normalize("".join(self.parts[first:]))))
+                break
 
     def handle_data(self, data: str) -> None:
         if not self._hidden:
             self.parts.append(data)
 
 
+def _normalize(text: str) -> str:
+    return " ".join(text.split())
+
+
+def parse_page(page: str) -> _Page:
+    parser = _Page()
+    parser.feed(page)
+    parser.close()
+    return parser
+
+
+def page_text(page: str) -> str:
+    """The visible text of an HTML page, whitespace collapsed."""
+    return _normalize("".join(parse_page(page).parts))
+
+
+def element_texts(page: str, tag: str) -> list[str]:
+    """The visible text of each ``tag`` element, in the order the elements close."""
+    return [text for name, text in parse_page(page).elements if name == tag]
+
+
+def start_tags(page: str) -> list[str]:
+    """Every element the page holds, by tag name: raw HTML that got through shows up here."""
+    return parse_page(page).tags
+
+
 def _chromium(chromium: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
+    """One headless run with a throw-away profile and no background network traffic."""
+    with tempfile.TemporaryDirectory(prefix="sentinel-chromium-") as profile:
+        return subprocess.run(
+            [
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--hide-scrollbars",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                *args,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+
+
+def capture(chromium: str, page: Path, png: Path, width: int = 900, height: int = 700) -> str:
+    """One Chromium run over ``page``: writes its screenshot to ``png`` and returns the text the
+    page shows (its DOM after parsing, without markup, whitespace collapsed)."""
+    dom = _chromium(
+        chromium, f"--window-size={width},{height}", f"--screenshot={png}", "--dump-dom", page.as_uri()
     )
-
-
-def visible_text(chromium: str, page: Path) -> str:
-    """The text Chromium renders for ``page`` (its DOM after parsing, without markup)."""
-    dom = _chromium(chromium, "--dump-dom", page.as_uri()).stdout
-    parser = _VisibleText()
-    parser.feed(dom)
-    return " ".join(" ".join(parser.parts).split())
-
-
-def screenshot(chromium: str, page: Path, out: Path, width: int = 1000, height: int = 900) -> None:
-    _chromium(chromium, f"--window-size={width},{height}", f"--screenshot={out}", page.as_uri())
+    return page_text(dom.stdout)
 
 
 def png_size_and_colours(png: Path) -> tuple[int, int, int]:

@@ -7,6 +7,12 @@ Options (``extract.options.proto`` in conftest.yml):
   .proto file outside every include path is reported as a problem.
 - ``ignore`` (list of gitwildmatch globs, default ``[]``): files left out of the comparison with
   the base revision (like buf's ``breaking.ignore``), on both sides. They are still compiled.
+- ``except`` (list of buf rule ids or categories, default ``[]``): changes of these rules (or of
+  the rules in these categories) are left out of ``changes``, like buf's ``breaking.except``.
+- ``ignore_only`` (mapping of buf rule id or category to gitwildmatch globs, default ``{}``): a
+  change of that rule in a matching file is left out, like buf's ``breaking.ignore_only``.
+
+Without these options in conftest.yml, the configuration loader takes them from ``buf.yaml``.
 
 With a base revision the same files are read from git at that revision (never checking anything
 out), compiled in a temporary folder and compared: ``changes`` holds every difference as a buf
@@ -25,7 +31,7 @@ import pathspec
 
 from extractors import gitrepo
 from extractors.base import ExtractContext, document, problem
-from extractors.proto.breaking import Report, compare
+from extractors.proto.breaking import CATEGORY_ORDER, RULE_CATEGORIES, Report, compare
 from extractors.proto.descriptors import CompileResult, Converter, compile_files, proto_name
 from extractors.selection import printable_name, unsafe_name
 from sentinel.errors import UsageError
@@ -36,6 +42,8 @@ KIND = "proto"
 def extract(ctx: ExtractContext) -> dict[str, Any]:
     include_paths = _str_list(ctx.options, "include_paths", ["."])
     ignore = pathspec.PathSpec.from_lines("gitwildmatch", _str_list(ctx.options, "ignore", []))
+    excepted = _rule_ids(_str_list(ctx.options, "except", []), "except")
+    ignore_only = _ignore_only(ctx.options.get("ignore_only", {}))
     problems: list[dict[str, Any]] = []
 
     existing_includes = []
@@ -69,6 +77,7 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
         compared_head = {p: r for p, r in head_files.items() if not ignore.match_file(p)}
         present = {p for p in selected if not ignore.match_file(p)}
         report = compare(base_files, compared_head, present)
+        report.changes = [c for c in report.changes if not _left_out(c, excepted, ignore_only)]
 
     return document(
         ctx,
@@ -89,6 +98,30 @@ def _str_list(options: dict[str, Any], key: str, default: list[str]) -> list[str
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise UsageError(f"proto option {key!r} must be a list of strings")
     return list(value)
+
+
+def _rule_ids(values: list[str], option: str) -> set[str]:
+    unknown = [v for v in values if v not in RULE_CATEGORIES and v not in CATEGORY_ORDER]
+    if unknown:
+        raise UsageError(f"proto option {option!r}: unknown buf rule id or category {', '.join(unknown)}")
+    return set(values)
+
+
+def _ignore_only(value: Any) -> dict[str, pathspec.PathSpec]:
+    if not isinstance(value, dict) or not all(
+        isinstance(globs, list) and all(isinstance(g, str) for g in globs) for globs in value.values()
+    ):
+        raise UsageError("proto option 'ignore_only' must map buf rule ids to lists of globs")
+    _rule_ids([str(rule) for rule in value], "ignore_only")
+    return {str(rule): pathspec.PathSpec.from_lines("gitwildmatch", globs) for rule, globs in value.items()}
+
+
+def _left_out(change: dict[str, Any], excepted: set[str], ignore_only: dict[str, pathspec.PathSpec]) -> bool:
+    """Whether buf's except / ignore_only drop this change (by its rule id or one of its categories)."""
+    names = {change["rule"], *change["categories"]}
+    if names & excepted:
+        return True
+    return any(spec.match_file(change["file"]) for name, spec in ignore_only.items() if name in names)
 
 
 def _records(result: CompileResult, names: dict[str, str]) -> dict[str, dict[str, Any]]:

@@ -20,8 +20,8 @@ the secret (``fingerprint``, detect-secrets' ``hashed_secret``), so it can be ma
 
 Every finding carries a ``context`` (``code`` unless its path or, in Rust, a ``#[cfg(test)]``
 item puts it in another); ``security.secret_in_code`` weighs findings by it. Besides
-detect-secrets' filters, values equal to their own variable name and base64 image data in
-notebook outputs are left out (``filters``).
+detect-secrets' filters, values equal to their own variable name, git commit ids in VCS metadata
+files or under revision keys, and base64 image data in notebook outputs are left out (``filters``).
 """
 
 from __future__ import annotations

@@ -117,10 +117,11 @@ class Gates:
 
 
 def _ours_filtered(filename: str, line: str, value: str | None, binary_data: Sequence[str]) -> bool:
-    """Our filters (``filters``), after the library's: own-name values, notebook image data."""
+    """Our filters (``filters``), after the library's: own-name values, VCS revisions, notebook
+    image data."""
     if value is None:
         return False
-    if filters.is_own_name(value, line):
+    if filters.is_own_name(value, line) or filters.is_vcs_revision(value, line, filename):
         return True
     return filename.endswith(".ipynb") and filters.is_binary_output(value, line, binary_data)
 

@@ -5,6 +5,12 @@
   constant, not a secret.
 - ``is_binary_output``: in a Jupyter notebook, base64 data of an image, audio or video output
   (``"image/png": "iVBOR..."``); Base64HighEntropyString fires on every such line.
+- ``is_vcs_revision``: a git object id (40 or 64 lowercase hex digits) in a VCS metadata file
+  that packaging tools write (``.cargo_vcs_info.json`` in every crates.io package,
+  ``.git_archival.txt``, ``.hg_archival.txt``) or assigned to a key named like a revision
+  (``sha1``, ``commit``, ``revision``, ``rev``, ``git_sha``): HexHighEntropyString fires on it,
+  but a commit id is public. Another value in those files, or a hex id under any other key, is
+  still reported.
 """
 
 from __future__ import annotations
@@ -26,6 +32,13 @@ _SEPARATORS = re.compile(r"[\W_]+")
 _BINARY_MIME = r"(?:image|audio|video)/[\w.+-]+|application/pdf"
 _BINARY_LINE = re.compile(rf'^\s*"(?:{_BINARY_MIME}|png|jpeg|gif|pdf)"\s*:\s*\[?\s*"')
 _BINARY_KEY = re.compile(rf"^(?:{_BINARY_MIME})$")
+_OBJECT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+VCS_METADATA_FILES = frozenset({".cargo_vcs_info.json", ".git_archival.txt", ".hg_archival.txt"})
+# The last word of a key that names a revision: sha1, commit_sha, GIT_COMMIT, vcs.revision, rev.
+_REVISION_KEY = re.compile(
+    r"(?:^|[._-])(?:sha|sha1|sha256|commit|commit[_-]?(?:id|sha|hash)|revision|rev|node|changeset)$",
+    re.IGNORECASE,
+)
 
 
 def _squash(name: str) -> str:
@@ -81,3 +94,13 @@ def is_binary_output(secret: str, line: str, binary_data: Iterable[str]) -> bool
         return True
     squashed = secret.replace("\\n", "")
     return any(squashed in data for data in binary_data)
+
+
+def is_vcs_revision(secret: str, line: str, filename: str) -> bool:
+    """Whether ``secret`` is a git object id in a VCS metadata file or under a revision key."""
+    if not _OBJECT_ID.fullmatch(secret) or len(line) > 1000:
+        return False
+    if filename.rsplit("/", 1)[-1] in VCS_METADATA_FILES:
+        return True
+    names = re.findall(_ASSIGNED + re.escape(secret), line)
+    return any(_REVISION_KEY.search(name) for name in names)

@@ -170,9 +170,13 @@ def _read_no_follow(path: Path) -> bytes:
 
 
 def load_results(path: Path, revision_of: Path | None = None) -> list[CheckResult]:
-    """Read a results file written by ``sentinel check --results-file``; any problem is a
-    SentinelError naming the file (exit 2). The run record must hold (see sentinel.results_file);
-    with ``revision_of`` it must also name the commit checked out there."""
+    return load_run(path, revision_of)[0]
+
+
+def load_run(path: Path, revision_of: Path | None = None) -> tuple[list[CheckResult], tuple[str, ...]]:
+    """Read a results file written by ``sentinel check --results-file``: its results and the run's
+    notices. Any problem is a SentinelError naming the file (exit 2). The run record must hold
+    (see sentinel.results_file); with ``revision_of`` it must also name the commit checked out there."""
     try:
         text = _read_no_follow(path).decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -187,7 +191,8 @@ def load_results(path: Path, revision_of: Path | None = None) -> list[CheckResul
         ) from exc
     revision = results_file.checked_out_revision(revision_of) if revision_of is not None else None
     checked = results_file.verify(raw, str(path), revision, check_revision=revision_of is not None)
-    return parse_results(checked, str(path))
+    notices = results_file.RunRecord.from_json(raw[results_file.RECORD_KEY], str(path)).notices
+    return parse_results(checked, str(path)), notices
 
 
 def parse_results(raw: Any, source: str) -> list[CheckResult]:

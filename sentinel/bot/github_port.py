@@ -46,6 +46,8 @@ class PullRequest:
 class PullFile:
     path: str
     status: str = "modified"  # added, removed, modified, renamed, copied, changed, unchanged
+    # The file's hunks (unified diff, 3 lines of context); None when GitHub leaves it out.
+    patch: str | None = None
 
 
 @dataclass(frozen=True)

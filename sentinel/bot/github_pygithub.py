@@ -179,7 +179,9 @@ class PyGithubPort:
     def list_pull_files(self, number: int) -> list[PullFile]:
         return self._call(
             f"list files of #{number}",
-            lambda: [PullFile(f.filename, f.status) for f in self._repo.get_pull(number).get_files()],
+            lambda: [
+                PullFile(f.filename, f.status, f.patch) for f in self._repo.get_pull(number).get_files()
+            ],
         )
 
     def list_comments(self, number: int) -> list[Comment]:

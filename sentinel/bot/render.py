@@ -26,6 +26,12 @@ from sentinel.errors import SentinelError
 MESSAGE_CLIP = 1_000
 FIX_CLIP = 500
 _MENTION = re.compile(r"@(?=[A-Za-z0-9])")
+_BACKTICKS = re.compile(r"`+")
+# Outside code spans: what starts emphasis, links, images, raw HTML, autolinks, entities, code
+# spans, strikethrough, GitHub math, table cells and ATX heading closers; and the backslash.
+_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~$#])")
+# At the start of a line: list items, block quotes, setext underlines, thematic breaks.
+_BLOCK_START = re.compile(r"^(?:([-+=])|([0-9]{1,9})([.)]))")
 
 
 def clip(text: str, limit: int) -> str:
@@ -38,21 +44,63 @@ def one_line(text: Any) -> str:
 
 
 def md(text: Any) -> str:
-    """Inline Markdown from untrusted text: one line, no raw HTML, no links or images, no @-mentions."""
-    value = one_line(text)
-    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    value = value.replace("[", "\\[").replace("]", "\\]")
-    return _MENTION.sub("@\u200b", value)
+    """Inline Markdown from untrusted text that reads exactly as the text: one line, no raw HTML,
+    no links, images, emphasis or block markers, no @-mentions.
+
+    Backtick code spans are kept as code (their content shows verbatim, so `<number>` stays
+    `<number>`); backticks without a closing run of the same length, like every other character
+    with a Markdown meaning outside code spans, are backslash-escaped. Spans are found the way
+    CommonMark finds them, so the renderer sees the same spans.
+    """
+    return _inline(text, table=False)
 
 
 def cell(text: Any) -> str:
-    return md(text).replace("|", "\\|")
+    """``md`` for a GFM table cell, where a pipe splits cells even inside a code span."""
+    return _inline(text, table=True)
+
+
+def _inline(text: Any, table: bool) -> str:
+    value = one_line(text)
+    out: list[str] = []
+    pos = 0
+    for opener in _BACKTICKS.finditer(value):
+        if opener.start() < pos:
+            continue
+        closer = _closing_run(value, opener)
+        if closer is None:
+            continue
+        span = value[opener.start() : closer.end()]
+        out.append(_escape_text(value[pos : opener.start()], at_start=pos == 0))
+        out.append(span.replace("|", "\\|") if table else span)
+        pos = closer.end()
+    out.append(_escape_text(value[pos:], at_start=pos == 0))
+    return "".join(out)
+
+
+def _closing_run(value: str, opener: re.Match[str]) -> re.Match[str] | None:
+    """The next backtick run exactly as long as ``opener``: CommonMark's code span closer."""
+    width = len(opener.group())
+    for run in _BACKTICKS.finditer(value, opener.end()):
+        if len(run.group()) == width:
+            return run
+    return None
+
+
+def _escape_text(value: str, at_start: bool) -> str:
+    value = _SPECIAL.sub(r"\\\1", value)
+    if at_start:
+        value = _BLOCK_START.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", value)
+    return _MENTION.sub("@\u200b", value)
 
 
 def code(text: Any) -> str:
-    """An inline code span that survives backticks inside the text."""
-    value = " ".join(str(text).split())
-    fence = "``" if "`" in value else "`"
+    """An inline code span that shows the text verbatim, whatever backticks it holds."""
+    value = one_line(text)
+    if not value:
+        return ""
+    longest = max((len(run) for run in _BACKTICKS.findall(value)), default=0)
+    fence = "`" * (longest + 1)
     pad = " " if value.startswith("`") or value.endswith("`") else ""
     return f"{fence}{pad}{value}{pad}{fence}"
 

@@ -11,33 +11,31 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import unidiff
+
 from extractors.gitrepo import GitError, is_repository, name_status
-from sentinel.bot import fork, pr_rules
+from sentinel.bot import diff_filter, fork, pr_rules
 from sentinel.bot.context import GitHubContext
-from sentinel.bot.findings import Finding, collect, load_results
+from sentinel.bot.findings import Finding, collect, load_run
 from sentinel.bot.github_port import ApiError, GitHubPort, PullRequest
 from sentinel.bot.github_pygithub import PyGithubPort
 from sentinel.bot.publish import Feedback, Outcome, dry_run_text, plan_feedback, post
 from sentinel.bot.render import Renderer
 from sentinel.bot.settings import BotSettings, load_settings
 from sentinel.config import Config
+from sentinel.results_file import require_evaluated
 from sentinel.runner.results import CheckResult
 
 Echo = Callable[[str], None]
 
 
-def run_check(config: Config, base: str | None) -> list[CheckResult]:
-    """``sentinel check`` in-process (extract + evaluate), imported only when it is needed."""
-    from sentinel.check import CheckSettings
-    from sentinel.check import run_check as check
+def run_check(config: Config, base: str | None) -> tuple[list[CheckResult], tuple[str, ...]]:
+    """``sentinel check`` in-process (extract + evaluate), imported only when it is needed: the
+    results and the run's notices."""
+    from sentinel.check import CheckSettings, check_run
 
-    return check(config, CheckSettings(root=config.root, base=base))
-
-
-def read_results(config: Config, results: Path | None, base: str | None) -> list[CheckResult]:
-    if results is not None:
-        return load_results(results)
-    return run_check(config, base)
+    run = check_run(config, CheckSettings(root=config.root, base=base))
+    return run.results, run.notices
 
 
 @dataclass
@@ -48,6 +46,10 @@ class Session:
     port: GitHubPort | None
     notes: list[str] = field(default_factory=list)
     pull: PullRequest | None = None
+    # The run's notices (rules not configured...), shown in the comment's footer.
+    notices: tuple[str, ...] = ()
+    # Findings the filter mode left out of this run's feedback and verdict.
+    left_out: int = 0
 
     @classmethod
     def create(cls, config: Config, context: GitHubContext, dry_run: bool = False) -> Session:
@@ -91,6 +93,35 @@ class Session:
             self.context = self.context.override(head_sha=self.pull.head_sha)
         return self.pull
 
+    def results(self, path: Path | None, base: str | None, for_gate: bool) -> list[CheckResult]:
+        """The results to judge: the file's, once its run record holds (for the gate it must name
+        the commit checked out here), or a fresh in-process check. Nothing evaluated is an error."""
+        if path is not None:
+            found, self.notices = load_run(path, revision_of=Path.cwd() if for_gate else None)
+            return found
+        found, self.notices = run_check(self.config, base)
+        require_evaluated(found, "sentinel check")
+        return found
+
+    def diff(self, base: str | None) -> diff_filter.PullDiff | None:
+        """The pull request's diff: from git when the base is here, else GitHub's patches, else None."""
+        base = base or (self.pull.base_sha if self.pull else None) or self.context.base_sha
+        if base and is_repository(self.root):
+            try:
+                return diff_filter.from_git(self.root, base)
+            except (GitError, unidiff.UnidiffParseError) as exc:
+                self.notes.append(f"git diff against {base} failed ({exc}); asking GitHub for the PR's diff")
+        if self.port is not None and self.pull is not None:
+            try:
+                files = self.port.list_pull_files(self.pull.number)
+            except ApiError as exc:
+                self.notes.append(f"could not list the PR's files: {exc}")
+            else:
+                # A pull request always changes something: an empty list says nothing about the diff.
+                if files:
+                    return diff_filter.from_pull_files(files)
+        return None
+
     def changed_files(self, base: str | None) -> list[pr_rules.ChangedFile] | None:
         base = base or (self.pull.base_sha if self.pull else None) or self.context.base_sha
         if base and is_repository(self.root):
@@ -117,10 +148,32 @@ class Session:
         if with_pr_rules and pull is not None:
             changed = self.changed_files(base) if self.settings.spec is not None else None
             extra = pr_rules.evaluate(self.settings, self.root, pull.body, changed)
-        return collect(results + extra)
+        return self.filtered(collect(results + extra), base)
+
+    def filtered(self, findings: list[Finding], base: str | None) -> list[Finding]:
+        """The findings ``settings.filter_mode`` keeps; counts the rest in ``left_out``."""
+        mode = self.settings.filter_mode
+        if mode == "nofilter" or not any(f.file for f in findings):
+            return findings
+        diff = self.diff(base)
+        if diff is None:
+            self.notes.append(f"no diff of the pull request available: filter mode {mode} not applied")
+            return findings
+        kept, self.left_out = diff_filter.apply(findings, mode, diff)
+        if self.left_out:
+            self.notes.append(
+                f"{self.left_out} finding{'s' if self.left_out != 1 else ''} outside the pull request's "
+                f"diff left out (filter mode {mode})"
+            )
+        return kept
 
     def feedback(self, findings: list[Finding]) -> Feedback:
-        return plan_feedback(findings, Renderer(self.settings, self.context), self.settings)
+        renderer = Renderer(self.settings, self.context)
+        # The footer template reads these (and tolerates their absence in other renderers).
+        renderer.env.globals.update(
+            notices=list(self.notices), left_out=self.left_out, filter_mode=self.settings.filter_mode
+        )
+        return plan_feedback(findings, renderer, self.settings)
 
     def deliver(self, feedback: Feedback, dry_run: bool, out: Echo) -> Outcome:
         """Post through the API, or degrade; never raises for API trouble."""

@@ -33,6 +33,8 @@ DEFAULT_DEFINITIONS: dict[str, tuple[str, str]] = {
     "needs-spec": ("0052cc", "Sentinel: a spec change is needed"),
 }
 
+FILTER_MODES = ("added", "diff_context", "file", "nofilter")
+
 DEFAULT_SPEC_SECTIONS = [r"acceptance\s+criteria", r"invariants?"]
 
 
@@ -106,6 +108,9 @@ class BotSettings:
     pr_template: TemplateRule | None = field(default_factory=TemplateRule)
     spec: SpecRule | None = None
     api: ApiSettings = field(default_factory=ApiSettings)
+    # Which findings are reported and gate the merge: added, diff_context, file, nofilter
+    # (sentinel.bot.diff_filter, reviewdog's -filter-mode).
+    filter_mode: str = "added"
 
     @property
     def marker(self) -> str:
@@ -299,4 +304,5 @@ def load_settings(config: Config) -> BotSettings:
         pr_template=_template_rule(raw, source),
         spec=_spec_rule(reader.mapping("spec")),
         api=_api(reader.mapping("api")),
+        filter_mode=reader.choice("filter_mode", "added", FILTER_MODES),
     )

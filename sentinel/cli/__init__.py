@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "check": "sentinel.cli.check:check",
     "baseline": "sentinel.cli.baseline:baseline",
     "doc": "sentinel.cli.doc:doc",
+    "init": "sentinel.cli.init:init",
     "document": "sentinel.cli.document:document",
     "policies": "sentinel.cli.policies:policies",
     "comment": "sentinel.cli.bot:comment",
@@ -90,9 +91,18 @@ class SentinelGroup(click.Group):
 
 
 @click.group(cls=SentinelGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="sentinel")
-def main() -> None:
+@click.version_option(__version__, "-v", "--version", prog_name="sentinel")
+@click.option(
+    "-c",
+    "--config-file",
+    "root_config",
+    default=None,
+    help="Configuration file for the command (as conftest's global flag; the command's own -c wins).",
+)
+@click.pass_context
+def main(ctx: click.Context, root_config: str | None) -> None:
     """Sentinel: extract repository facts, evaluate Rego policies, report to pull requests.
 
     Exit codes: 0 clean, 1 policy failures (or warnings with --fail-on-warn), 2 errors.
     """
+    ctx.meta["sentinel.root_config"] = root_config

@@ -20,13 +20,11 @@ from typing import Any, TypeVar
 import click
 
 from sentinel.bot.context import from_env
-from sentinel.bot.findings import load_results
 from sentinel.bot.gate import verdict
-from sentinel.bot.session import Session, run_check
+from sentinel.bot.session import Session
+from sentinel.bot.settings import FILTER_MODES
 from sentinel.cli.options import config_option
 from sentinel.config import Config
-from sentinel.results_file import require_evaluated
-from sentinel.runner.results import CheckResult
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -87,6 +85,14 @@ def _results_options(func: F) -> F:
                 metavar="URL",
                 help="Link to the full report (default: the run).",
             ),
+            click.option(
+                "--filter-mode",
+                "filter_mode",
+                type=click.Choice(FILTER_MODES),
+                default=None,
+                help="Findings to report and gate on: on added lines, in diff hunks, in changed files, "
+                "or all (default: conftest.yml's bot.filter_mode, else added).",
+            ),
         ],
     )
 
@@ -99,22 +105,15 @@ def _session(
     api_url: str | None,
     report_url: str | None,
     dry_run: bool,
+    filter_mode: str | None = None,
 ) -> Session:
     context = from_env(os.environ).override(repository=repo, pr_number=pr, head_sha=sha, api_url=api_url)
     session = Session.create(config, context, dry_run=dry_run)
     if report_url:
         session.settings = replace(session.settings, report_url=report_url)
+    if filter_mode:
+        session.settings = replace(session.settings, filter_mode=filter_mode)
     return session
-
-
-def _results(config: Config, results: Path | None, base: str | None, for_gate: bool) -> list[CheckResult]:
-    """The results to judge: the file's, once its run record holds (for the gate it must name the
-    commit checked out here), or a fresh in-process check. Nothing evaluated is an error."""
-    if results is not None:
-        return load_results(results, revision_of=Path.cwd() if for_gate else None)
-    found = run_check(config, base)
-    require_evaluated(found, "sentinel check")
-    return found
 
 
 def _err(text: str) -> None:
@@ -139,11 +138,12 @@ def comment(
     results: Path | None,
     pr_rules: bool,
     report_url: str | None,
+    filter_mode: str | None,
     dry_run: bool,
 ) -> None:
     """Post the results to the pull request: one sticky comment, labels and a check run."""
-    session = _session(config, repo, pr, sha, api_url, report_url, dry_run)
-    findings = session.findings(_results(config, results, base, for_gate=False), base, pr_rules)
+    session = _session(config, repo, pr, sha, api_url, report_url, dry_run, filter_mode)
+    findings = session.findings(session.results(results, base, for_gate=False), base, pr_rules)
     outcome = session.deliver(session.feedback(findings), dry_run, click.echo)
     for note in session.notes:
         _err(f"sentinel: {note}")
@@ -171,6 +171,7 @@ def gate(
     results: Path | None,
     pr_rules: bool,
     report_url: str | None,
+    filter_mode: str | None,
     post: bool,
     dry_run: bool,
     fail_on_warn: bool,
@@ -183,8 +184,8 @@ def gate(
     Posting (--post) never changes the exit code: when GitHub cannot be reached the verdict is
     still reported, with a note on stderr that the feedback could not be posted.
     """
-    session = _session(config, repo, pr, sha, api_url, report_url, dry_run)
-    findings = session.findings(_results(config, results, base, for_gate=True), base, pr_rules)
+    session = _session(config, repo, pr, sha, api_url, report_url, dry_run, filter_mode)
+    findings = session.findings(session.results(results, base, for_gate=True), base, pr_rules)
     result = verdict(findings, fail_on_warn=fail_on_warn)
     if post:
         outcome = session.deliver(session.feedback(findings), dry_run, click.echo)

@@ -89,6 +89,13 @@ def _named_results_file(command: click.Command, ctx: click.Context, args: Sequen
     help="Findings baseline: its failures are reported as exceptions and do not block "
     "(default: conftest.yml's `baseline`, else .sentinel-baseline.json when present).",
 )
+@click.option(
+    "--new-only",
+    is_flag=True,
+    envvar="SENTINEL_NEW_ONLY",
+    help="Only failures absent at the merge base of --base and HEAD block; older ones are reported "
+    "as exceptions (needs --base).",
+)
 @limit_options
 @config_option
 def check(
@@ -105,12 +112,15 @@ def check(
     no_color: bool,
     quiet: bool,
     baseline_file: str | None,
+    new_only: bool,
     timeout: float,
     memory_limit: int,
     config: Config,
 ) -> None:
     """Extract this repository's facts, evaluate every policy, report. Exit 0/1/2 as `test`."""
     ctx = click.get_current_context()
+    if new_only and not base:
+        raise click.UsageError("--new-only needs --base REV: the revision whose failures are not new")
     results_place = user_place(ctx, "results_file")
     if results_file:
         results_io.remove_stale(Path(results_file), results_place)
@@ -127,10 +137,15 @@ def check(
         timeout=timeout,
         memory_limit=memory_limit,
         baseline=baseline_file,
+        new_only=new_only,
     )
     run = check_run(config, settings)
     results = run.results
     if results_file:
         results_io.write(Path(results_file), run.record, results, results_place)
-    emit_all(results, specs, OutputOptions(no_color=no_color, quiet=quiet, fail_on_warn=fail_on_warn))
+    emit_all(
+        results,
+        specs,
+        OutputOptions(no_color=no_color, quiet=quiet, fail_on_warn=fail_on_warn, notices=run.notices),
+    )
     sys.exit(exit_code(results, fail_on_warn=fail_on_warn, no_fail=no_fail))

@@ -18,6 +18,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def _load(ctx: click.Context, _param: click.Parameter, value: str | None) -> Config:
     """Eager: load the config before other options so its values become their defaults."""
+    value = value or ctx.meta.get("sentinel.root_config")
     config = load_config(Path(value) if value else None, allow_outside=True)
     defaults = dict(ctx.default_map or {})
     repeatable = {p.name for p in ctx.command.params if getattr(p, "multiple", False)}

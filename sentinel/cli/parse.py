@@ -26,9 +26,10 @@ def _go_order(value: Any) -> Any:
     return value
 
 
-def go_json(value: Any) -> str:
-    """``value`` as conftest prints it: Go's ``json.MarshalIndent`` with two-space indentation."""
-    text = json.dumps(value, indent=2, ensure_ascii=False)
+def go_json(value: Any, indent: str = "  ") -> str:
+    """``value`` as conftest prints it: Go's ``json.MarshalIndent`` (two spaces; tabs for
+    ``--combine``, which conftest formats apart and ends with a blank line)."""
+    text = json.dumps(value, indent=indent, ensure_ascii=False)
     if any(ch in text for ch in _GO_ESCAPES):
         text = "".join(_GO_ESCAPES.get(ch, ch) for ch in text)
     return text
@@ -38,7 +39,8 @@ def render(parsed: dict[str, Any], combined: bool) -> str:
     """The text ``sentinel parse`` prints for the parsed files (path -> document)."""
     if combined:
         entries = parsers.combine(parsed)
-        return go_json([{"path": e["path"], "contents": _go_order(e["contents"])} for e in entries])
+        documents = [{"path": e["path"], "contents": _go_order(e["contents"])} for e in entries]
+        return go_json(documents, "\t") + "\n"
     if len(parsed) == 1:
         return go_json(_go_order(next(iter(parsed.values()))))
     return go_json(_go_order(parsed))

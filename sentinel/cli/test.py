@@ -189,6 +189,8 @@ def emit(results: list[CheckResult], output: str, options: OutputOptions) -> Non
 @click.option("--fail-on-warn", is_flag=True, envvar="SENTINEL_FAIL_ON_WARN", help="Exit 1 on warnings too.")
 @click.option("--no-fail", is_flag=True, envvar="SENTINEL_NO_FAIL", help="Exit 0 even with failures.")
 @click.option("--parser", default=None, envvar="SENTINEL_PARSER", help="Parse every input with this parser.")
+@click.option("--proto-file-dirs", multiple=True, envvar="SENTINEL_PROTO_FILE_DIRS",
+              help="Folders of .proto files that define the messages of textproto inputs (comma-separated).")
 @click.option(
     "--ignore",
     default=None,
@@ -240,6 +242,7 @@ def test(
     fail_on_warn: bool,
     no_fail: bool,
     parser: str | None,
+    proto_file_dirs: tuple[str, ...],
     ignore: str | None,
     quiet: bool,
     suppress_exceptions: bool,
@@ -265,6 +268,7 @@ def test(
         all_namespaces=all_namespaces,
         combine=combine,
         parser=parser,
+        proto_file_dirs=tuple(d for value in proto_file_dirs for d in value.split(",") if d),
         ignore=ignore,
         rego_v0=rego_version == "v0",
         jobs=jobs,

@@ -6,7 +6,7 @@ cap, parsed by configparser/tomllib/PyYAML, and a file that cannot be read is re
 
 from __future__ import annotations
 
-import configparser
+import re
 import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -14,22 +14,25 @@ from pathlib import Path
 from typing import Any
 
 from extractors.selection import select_files
+from sentinel.init.foreign import BufBreaking, read_buf, read_importlinter, read_text
 
-MAX_CONFIG_BYTES = 1024 * 1024
 LANGUAGES = {
     ".py": "Python", ".rs": "Rust", ".go": "Go", ".ts": "TypeScript", ".tsx": "TypeScript",
     ".js": "JavaScript", ".ex": "Elixir", ".exs": "Elixir", ".proto": "Protocol Buffers",
 }
 TEST_DIRS = ("tests", "test", "spec", "testing")
-IMPORTLINTER_FILES = (".importlinter", "setup.cfg")
-# import-linter contract keys -> ours (the architecture params use import-linter's names).
-_CONTRACT_KEYS = {
-    "forbidden": ("source_modules", "forbidden_modules", "ignore_imports", "allow_indirect_imports"),
-    "layers": ("layers", "containers", "ignore_imports", "exhaustive", "exhaustive_ignores"),
-    "independence": ("modules", "ignore_imports"),
-}
-_LIST_KEYS = {"source_modules", "forbidden_modules", "ignore_imports", "layers", "containers", "modules",
-              "exhaustive_ignores"}
+# A test file by its name alone (what a nested tests/ folder must hold to count as a test folder).
+TEST_FILE = re.compile(
+    r"(test_[^/]*\.py|[^/]*_test\.(py|go|exs)|conftest\.py|[^/]*\.(test|spec)\.[jt]sx?|[^/]*_spec\.rb)"
+)
+GLOB_CHARS = re.compile(r"[][*?{}!\\]")
+# import "a/b.proto"; (also `import public` / `import weak`), one per line as protoc writes them.
+PROTO_IMPORT = re.compile(
+    r'^[ \t]*import[ \t]+(?:(?:public|weak)[ \t]+)?"([^"\n]{1,512})"[ \t]*;', re.MULTILINE
+)
+PROTO_PACKAGE = re.compile(r"^[ \t]*package[ \t]+([A-Za-z_][A-Za-z0-9_.]{0,512})[ \t]*;", re.MULTILINE)
+CRATE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+PACKAGE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 
 @dataclass
@@ -42,23 +45,9 @@ class Findings:
     contracts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     contracts_from: str | None = None
     secrets_baseline: str | None = None
-    buf_yaml: str | None = None
+    buf: BufBreaking | None = None
     codeowners: str | None = None
     notes: list[str] = field(default_factory=list)  # what could not be inferred
-
-
-def _read(root: Path, rel: str, findings: Findings) -> str | None:
-    path = root / rel
-    try:
-        if path.is_symlink() or not path.is_file():
-            return None
-        if path.stat().st_size > MAX_CONFIG_BYTES:
-            findings.notes.append(f"{rel}: larger than {MAX_CONFIG_BYTES} bytes, not read")
-            return None
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        findings.notes.append(f"{rel}: cannot be read ({exc.__class__.__name__})")
-        return None
 
 
 def detect(root: Path) -> Findings:
@@ -67,26 +56,117 @@ def detect(root: Path) -> Findings:
     counts = Counter(LANGUAGES[f.suffix] for f in files if f.suffix in LANGUAGES)
     findings.languages = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
     _python_packages(root, files, findings)
-    _rust_crates(root, findings)
-    findings.proto_roots = sorted({f.parts[0] if len(f.parts) > 1 else "." for f in files if f.suffix == ".proto"})
-    findings.test_dirs = sorted(
-        {f.parts[0] for f in files if len(f.parts) > 1 and f.parts[0] in TEST_DIRS}
-    )
-    _importlinter(root, findings)
-    if (root / ".secrets.baseline").is_file():
+    _rust_crates(root, files, findings)
+    findings.proto_roots = _proto_roots(root, [f.as_posix() for f in files if f.suffix == ".proto"], findings)
+    findings.test_dirs = _test_dirs(files)
+    contracts = read_importlinter(root)
+    findings.contracts, findings.contracts_from = contracts.by_type, contracts.source
+    findings.notes += contracts.problems
+    if (root / ".secrets.baseline").is_file() and not (root / ".secrets.baseline").is_symlink():
         findings.secrets_baseline = ".secrets.baseline"
-    for name in ("buf.yaml", "buf.work.yaml"):
-        if (root / name).is_file():
-            findings.buf_yaml = name
-            findings.notes.append(f"{name}: its breaking-change settings are not translated yet; "
-                                  "review params.protocol")
+    findings.buf = read_buf(root)
+    if findings.buf is not None:
+        findings.notes += findings.buf.problems
     for rel in ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS"):
         if (root / rel).is_file():
             findings.codeowners = rel
     if not findings.contracts:
-        findings.notes.append("no import-linter contracts found: architecture.layering and the import "
-                              "contracts are not configured (params.architecture)")
+        findings.notes.append("no layering contract found (no import-linter contracts): architecture.layers "
+                              "and the other import contracts stay inert until params.architecture has some")
+    if not findings.packages and not findings.crates:
+        findings.notes.append("no top-level Python package or Rust crate found: no layers declared")
     return findings
+
+
+def _test_dirs(files: list[Path]) -> list[str]:
+    """Test folders: top-level tests/, test/, spec/, testing/; deeper ones when they are a Rust
+    crate's integration tests (tests/ beside Cargo.toml) or hold test files by name (so
+    ``pkg/tests/test_x.py`` counts, while a library's own ``numpy/testing/`` or ``django/test/``
+    module does not). A folder inside another test folder is not listed again."""
+    names = {f.as_posix() for f in files}
+    found: set[str] = set()
+    for f in files:
+        folders = f.parts[:-1]
+        if folders and folders[0] in TEST_DIRS:
+            found.add(folders[0])
+            continue
+        inner = max((i for i, part in enumerate(folders) if part in TEST_DIRS), default=None)
+        folder = "/".join(folders[: inner + 1]) if inner is not None else ""
+        if inner is None or GLOB_CHARS.search(folder):  # a folder name that would read as a glob
+            continue
+        crate_tests = folders[inner] == "tests" and "/".join([*folders[:inner], "Cargo.toml"]) in names
+        if crate_tests or TEST_FILE.fullmatch(f.name):
+            found.add(folder)
+    return sorted(d for d in found if not any(d.startswith(f"{other}/") for other in found))
+
+
+def _proto_roots(root: Path, protos: list[str], findings: Findings) -> list[str]:
+    """protoc's include roots: the folders from which the .proto files' imports resolve.
+
+    A file at ``a/b/c.proto`` importing ``b/x.proto`` (a file of the repository) has root ``a``, and
+    so has ``a/b/x.proto``. A file no import ties to a root takes a root found for others that holds
+    it, else the folder above its package's folders (``package acme.v1`` in ``proto/acme/v1/``),
+    else the folder above the deepest one named like its imports' first folder (``google/protobuf``
+    imported from ``google/api/``), else its own folder. Deepest roots first: protoc names a file
+    after the first root holding it."""
+    present = set(protos)
+    texts: dict[str, str] = {}
+    for rel in protos:
+        text, problem = read_text(root, rel)
+        if problem:
+            findings.notes.append(problem)
+        texts[rel] = text or ""
+    tied: dict[str, str] = {}
+    for rel in protos:
+        folders = rel.split("/")[:-1]
+        for imported in PROTO_IMPORT.findall(texts[rel]):
+            found = _root_from_import(folders, imported, present)
+            if found is not None:
+                tied.setdefault(rel, found)
+                tied.setdefault(imported if found == "." else f"{found}/{imported}", found)
+    known = set(tied.values())
+    roots = set(known)
+    for rel in protos:
+        if rel in tied:
+            continue
+        folders = rel.split("/")[:-1]
+        holding = [r for r in known if r == "." or rel.startswith(f"{r}/")]
+        package = PROTO_PACKAGE.search(texts[rel])
+        guesses = [
+            max(holding, key=_depth) if holding else None,
+            _root_from_package(folders, package.group(1)) if package else None,
+            *(_root_from_outside_import(folders, imp) for imp in PROTO_IMPORT.findall(texts[rel])),
+        ]
+        roots.add(next((g for g in guesses if g is not None), "/".join(folders) or "."))
+    return sorted(roots, key=lambda r: (-_depth(r), r))
+
+
+def _depth(folder: str) -> int:
+    return 0 if folder == "." else folder.count("/") + 1
+
+
+def _root_from_import(folders: list[str], imported: str, present: set[str]) -> str | None:
+    """The deepest folder above the file under which ``imported`` is a file of the repository."""
+    for depth in range(len(folders), -1, -1):
+        base = "/".join(folders[:depth])
+        if (f"{base}/{imported}" if base else imported) in present:
+            return base or "."
+    return None
+
+
+def _root_from_outside_import(folders: list[str], imported: str) -> str | None:
+    first = imported.split("/")[0]
+    if "/" not in imported or first not in folders:
+        return None
+    depth = len(folders) - 1 - folders[::-1].index(first)
+    return "/".join(folders[:depth]) or "."
+
+
+def _root_from_package(folders: list[str], package: str) -> str | None:
+    parts = package.split(".")
+    if len(parts) > len(folders) or folders[len(folders) - len(parts):] != parts:
+        return None
+    return "/".join(folders[: len(folders) - len(parts)]) or "."
 
 
 def _python_packages(root: Path, files: list[Path], findings: Findings) -> None:
@@ -94,18 +174,21 @@ def _python_packages(root: Path, files: list[Path], findings: Findings) -> None:
         if f.name != "__init__.py":
             continue
         parts = f.parts[:-1]
+        if not parts or not PACKAGE_NAME.fullmatch(parts[-1]):
+            continue
         if len(parts) == 1 and parts[0] not in TEST_DIRS:
             findings.packages.setdefault(parts[0], parts[0])
         elif len(parts) == 2 and parts[0] == "src":
             findings.packages.setdefault(parts[1], f"src/{parts[1]}")
 
 
-def _rust_crates(root: Path, findings: Findings) -> None:
-    for manifest in sorted(root.glob("Cargo.toml")) + sorted(root.glob("*/Cargo.toml")) + sorted(
-        root.glob("*/*/Cargo.toml")
-    ):
-        rel = manifest.relative_to(root).as_posix()
-        text = _read(root, rel, findings)
+def _rust_crates(root: Path, files: list[Path], findings: Findings) -> None:
+    """Crates from the selected files (never through a symlinked folder), up to two folders deep."""
+    for manifest in sorted(f for f in files if f.name == "Cargo.toml" and len(f.parts) <= 3):
+        rel = manifest.as_posix()
+        text, problem = read_text(root, rel)
+        if problem:
+            findings.notes.append(problem)
         if text is None:
             continue
         try:
@@ -113,63 +196,8 @@ def _rust_crates(root: Path, findings: Findings) -> None:
         except tomllib.TOMLDecodeError as exc:
             findings.notes.append(f"{rel}: not valid TOML ({exc})")
             continue
-        name = (data.get("package") or {}).get("name")
-        if isinstance(name, str):
-            folder = manifest.parent.relative_to(root).as_posix()
-            findings.crates.setdefault(name.replace("-", "_"), folder or ".")
-
-
-def _importlinter(root: Path, findings: Findings) -> None:
-    for rel in IMPORTLINTER_FILES:
-        text = _read(root, rel, findings)
-        if text is None:
-            continue
-        parser = configparser.ConfigParser(interpolation=None)
-        try:
-            parser.read_string(text, source=rel)
-        except configparser.Error as exc:
-            findings.notes.append(f"{rel}: not readable as INI ({exc.__class__.__name__})")
-            continue
-        contracts = {
-            name: dict(parser[name]) for name in parser.sections() if name.startswith("importlinter:contract:")
-        }
-        if contracts:
-            _translate(contracts, rel, findings)
-            return
-    text = _read(root, "pyproject.toml", findings)
-    if text is None:
-        return
-    try:
-        tool = tomllib.loads(text).get("tool", {}).get("importlinter", {})
-    except tomllib.TOMLDecodeError:
-        return
-    listed = tool.get("contracts") if isinstance(tool, dict) else None
-    if isinstance(listed, list):
-        _translate({str(i): c for i, c in enumerate(listed) if isinstance(c, dict)}, "pyproject.toml", findings)
-
-
-def _as_list(value: Any) -> list[str]:
-    if isinstance(value, list):
-        return [str(v) for v in value]
-    return [line.strip() for line in str(value).splitlines() if line.strip()]
-
-
-def _translate(contracts: dict[str, dict[str, Any]], source: str, findings: Findings) -> None:
-    for key, contract in contracts.items():
-        kind = str(contract.get("type", ""))
-        name = str(contract.get("name") or key)
-        if kind not in _CONTRACT_KEYS:
-            findings.notes.append(f"{source}: contract {name!r} of type {kind!r} is not translated")
-            continue
-        out: dict[str, Any] = {"name": name}
-        for field_name in _CONTRACT_KEYS[kind]:
-            if field_name not in contract:
-                continue
-            value = contract[field_name]
-            if field_name in _LIST_KEYS:
-                out[field_name] = _as_list(value)
-            else:
-                out[field_name] = value if isinstance(value, bool) else str(value).strip().lower() == "true"
-        findings.contracts.setdefault(kind, []).append(out)
-    if findings.contracts:
-        findings.contracts_from = source
+        package = data.get("package")
+        name = package.get("name") if isinstance(package, dict) else None
+        if isinstance(name, str) and CRATE_NAME.fullmatch(name):
+            folder = manifest.parent.as_posix()
+            findings.crates.setdefault(name.replace("-", "_"), folder)

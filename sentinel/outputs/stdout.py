@@ -3,7 +3,9 @@
 Lines are ``WARN - <file> - <namespace> - <msg>`` (then FAIL, then EXCP per result), a blank
 line and the summary, coloured with conftest's colours unless ``no_color``. In verify mode the
 namespace is blank, as conftest's verify results carry none (``FAIL - p_test.rego -  - data.x.test_y``),
-and the summary always ends with ``, N skipped``.
+and the summary always ends with ``, N skipped``. Notices about the run (``check``'s rules that are
+not configured) follow the summary, one ``NOTE - <notice>`` line each; ``test`` has none, so its
+output stays conftest's.
 """
 
 from __future__ import annotations
@@ -32,9 +34,10 @@ class StdoutOutputter:
 
         lines: list[str] = []
         if not verify:
+            # conftest prints each print() line with a newline of its own, so a blank line follows.
             for result in results:
-                for item in (*result.warnings, *result.failures, *result.exceptions, *result.skipped):
-                    lines.extend(f"{paint('PRNT ', 'blue')}  {out}" for out in item.outputs)
+                for out in result.prints:
+                    lines.extend((f"{paint('PRNT ', 'blue')}  {out}", ""))
 
         counted: list[CheckResult] = []
         for result in results:
@@ -62,6 +65,7 @@ class StdoutOutputter:
             colour = "green"
         lines.append("")
         lines.append(paint(summary_text(t, options.show_skipped or verify), colour))
+        lines.extend(paint(f"NOTE - {' '.join(notice.split())}", "blue") for notice in options.notices)
         return "\n".join(lines) + "\n"
 
 

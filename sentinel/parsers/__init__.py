@@ -5,8 +5,8 @@ One module per format (``json_parser.py``, ``yaml_parser.py``, ...), each a clas
 a run over JSON files never loads the HCL or Jsonnet machinery.
 
 The parser names are conftest's ``--parser`` values, and :func:`parser_name_for_path` follows
-conftest's rules for choosing a parser from a file name, except that a file without an
-extension is refused rather than read as YAML.
+conftest's rules (its ``parser/parser.go``) for choosing a parser from a file name: a file
+without an extension that none of them names (``LICENSE``) is refused, as conftest refuses it.
 
 Reading is bounded and never blocks: only regular files are read (a FIFO, socket or device is
 refused after a non-blocking open), in chunks, and anything past ``max_bytes`` is refused before
@@ -19,10 +19,11 @@ import functools
 import importlib
 import os
 import stat
+from collections.abc import Sequence
 from typing import IO, Any
 
 from sentinel.errors import ParseError, SentinelError, UsageError
-from sentinel.parsers._common import clip, fail
+from sentinel.parsers._common import SURROGATE_ESCAPE, excerpt, fail, without_surrogates
 from sentinel.parsers.base import Parser
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
@@ -30,10 +31,12 @@ _CHUNK = 1024 * 1024
 
 # name -> (module, class): the formats we parse.
 _PARSERS: dict[str, tuple[str, str]] = {
+    "codeowners": ("codeowners_parser", "CodeownersParser"),
     "cyclonedx": ("cyclonedx_parser", "CycloneDxParser"),
     "dockerfile": ("dockerfile_parser", "DockerfileParser"),
     "dotenv": ("dotenv_parser", "DotenvParser"),
     "edn": ("edn_parser", "EdnParser"),
+    "hcl1": ("hcl1_parser", "Hcl1Parser"),
     "hcl2": ("hcl2_parser", "Hcl2Parser"),
     "hocon": ("hocon_parser", "HoconParser"),
     "ignore": ("ignore_parser", "IgnoreParser"),
@@ -41,8 +44,10 @@ _PARSERS: dict[str, tuple[str, str]] = {
     "json": ("json_parser", "JsonParser"),
     "jsonc": ("jsonc_parser", "JsoncParser"),
     "jsonnet": ("jsonnet_parser", "JsonnetParser"),
+    "nginx": ("nginx_parser", "NginxParser"),
     "properties": ("properties_parser", "PropertiesParser"),
     "spdx": ("spdx_parser", "SpdxParser"),
+    "textproto": ("textproto_parser", "TextprotoParser"),
     "toml": ("toml_parser", "TomlParser"),
     "xml": ("xml_parser", "XmlParser"),
     "yaml": ("yaml_parser", "YamlParser"),
@@ -51,13 +56,9 @@ _PARSERS: dict[str, tuple[str, str]] = {
 # conftest parsers we know but do not provide, and why.
 UNSUPPORTED: dict[str, str] = {
     "cue": "no maintained Python CUE evaluator exists; run `cue export --out json` and parse the JSON",
-    "hcl1": (
-        "HCL1 (Terraform before 0.12) has no maintained Python parser giving conftest's shape; "
-        "use --parser hcl2 for HCL2 files"
-    ),
-    "textproto": (
-        "text-format protobuf needs the message's .proto schema (conftest's --proto-file-dirs), "
-        "which Sentinel does not load; convert the message to its JSON form and use --parser json"
+    "groovy": (
+        "conftest gives the concrete syntax tree of its own Go Groovy parser, which no Python "
+        "library reproduces; check Jenkinsfiles with another tool"
     ),
     "vcl": "no maintained Python parser for Varnish VCL exists",
 }
@@ -74,6 +75,8 @@ _EXTENSIONS: dict[str, str] = {
     "env": "dotenv",
     "textpb": "textproto",
 }
+# Extensions conftest checks before the file names below (so ``Jenkinsfile.yaml`` is YAML).
+_EARLY_EXTENSIONS = ("yml", "yaml", "hcl", "tf", "tfvars", "gitignore", "dockerignore", "env")
 
 
 def names() -> list[str]:
@@ -81,13 +84,24 @@ def names() -> list[str]:
     return sorted(_PARSERS)
 
 
-def get_parser(name: str) -> Parser:
-    """The parser called ``name`` (a conftest ``--parser`` value)."""
+def get_parser(name: str, proto_file_dirs: Sequence[str] = ()) -> Parser:
+    """The parser called ``name`` (a conftest ``--parser`` value). ``proto_file_dirs`` (conftest's
+    ``--proto-file-dirs``) are the folders of ``.proto`` files the textproto parser reads."""
     if name in UNSUPPORTED:
         raise UsageError(f"unsupported parser {name!r}: {UNSUPPORTED[name]}")
     if name not in _PARSERS:
         raise UsageError(f"unknown parser {name!r}; choose one of: {', '.join(names())}")
+    if name == "textproto" and proto_file_dirs:
+        return _textproto(tuple(proto_file_dirs))
     return _instance(name)
+
+
+@functools.cache
+def _textproto(proto_file_dirs: tuple[str, ...]) -> Parser:
+    """One textproto parser per set of folders, so their ``.proto`` files are compiled once."""
+    from sentinel.parsers.textproto_parser import TextprotoParser
+
+    return TextprotoParser(proto_file_dirs)
 
 
 @functools.cache
@@ -110,11 +124,12 @@ def parser_name_for_path(path: str) -> str | None:
     """The parser conftest picks for ``path`` from its name, or None when it cannot tell.
 
     Dockerfiles: ``Dockerfile``, ``Dockerfile.*``, ``*.dockerfile``; dotenv: ``.env``, ``.env.*``,
-    ``*.env``; otherwise the extension (``.yml``/``.yaml``, ``.tf``/``.tfvars``/``.hcl``,
-    ``.gitignore``/``.dockerignore``, ``.ndjson``, or any parser's own name such as ``.toml``).
-    conftest reads a file without an extension (``Jenkinsfile``, ``LICENSE``) as YAML; here it is
-    None, so the file is refused with a hint to pass ``--parser`` instead of giving a wrong document.
-    Standard input (``-``) is YAML, as in conftest.
+    ``*.env``; ``nginx.conf``; groovy: ``Jenkinsfile``, ``Jenkinsfile.*``; ``CODEOWNERS``;
+    otherwise the extension (``.yml``/``.yaml``, ``.tf``/``.tfvars``/``.hcl``,
+    ``.gitignore``/``.dockerignore``, ``.textpb``/``.textproto``, ``.ndjson``, or any parser's own
+    name such as ``.toml``). Names are compared in lower case. Any other file without an extension
+    (``LICENSE``) is None, an error as in conftest (``unknown parser``), with a hint to pass
+    ``--parser``. Standard input (``-``) is YAML, as in conftest.
     """
     if path == "-":
         return "yaml"
@@ -122,8 +137,16 @@ def parser_name_for_path(path: str) -> str | None:
     ext = _extension(base)
     if base == "dockerfile" or base.startswith("dockerfile.") or ext == "dockerfile":
         return "dockerfile"
+    if ext in _EARLY_EXTENSIONS:
+        return _EXTENSIONS.get(ext, ext)
     if base == ".env" or base.startswith(".env."):
         return "dotenv"
+    if base == "nginx.conf":
+        return "nginx"
+    if base == "jenkinsfile" or base.startswith("jenkinsfile."):
+        return "groovy"
+    if base == "codeowners":
+        return "codeowners"
     if ext is None:
         return None
     name = _EXTENSIONS.get(ext, ext)
@@ -138,14 +161,14 @@ def can_parse(path: str) -> bool:
     return name is not None and name not in UNSUPPORTED
 
 
-def parser_for_path(path: str) -> Parser:
+def parser_for_path(path: str, proto_file_dirs: Sequence[str] = ()) -> Parser:
     """The parser for ``path`` by its name (see :func:`parser_name_for_path`)."""
     name = parser_name_for_path(path)
     if name is None:
         raise ParseError("cannot tell the input format from the file name; pass --parser", file=path)
     if name in UNSUPPORTED:
         raise ParseError(f"unsupported parser {name!r}: {UNSUPPORTED[name]}", file=path)
-    return get_parser(name)
+    return get_parser(name, proto_file_dirs)
 
 
 def _kind(mode: int) -> str | None:
@@ -226,9 +249,11 @@ def _decode(data: bytes, filename: str) -> str:
 
 
 def _run(parser: Parser, text: str, filename: str) -> Any:
-    """Run one parser; any failure becomes a ParseError naming the file, never a traceback."""
+    """Run one parser; any failure becomes a ParseError naming the file, never a traceback.
+    Lone surrogates from escapes become U+FFFD (the walk only runs when the text has such an escape)."""
     try:
-        return parser.parse(text, filename)
+        value = parser.parse(text, filename)
+        return without_surrogates(value) if SURROGATE_ESCAPE.search(text) else value
     except SentinelError:
         raise
     except RecursionError:
@@ -238,24 +263,32 @@ def _run(parser: Parser, text: str, filename: str) -> Any:
     except Exception as exc:
         # Library messages may quote the input: keep only a short first line.
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise fail(filename, f"invalid {parser.name}: {clip(detail, 60)}") from None
+        raise fail(filename, f"invalid {parser.name}: {excerpt(detail, 60)}") from None
 
 
-def parse_bytes(data: bytes, filename: str, parser: str | None = None) -> Any:
+def parse_bytes(
+    data: bytes, filename: str, parser: str | None = None, proto_file_dirs: Sequence[str] = ()
+) -> Any:
     """Parse ``data`` read from ``filename`` (the parser picked by name when ``parser`` is None)."""
-    chosen = get_parser(parser) if parser else parser_for_path(filename)
+    chosen = get_parser(parser, proto_file_dirs) if parser else parser_for_path(filename, proto_file_dirs)
     return _run(chosen, _decode(data, filename), filename)
 
 
-def parse_file(path: str, parser: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
+def parse_file(
+    path: str, parser: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
+    proto_file_dirs: Sequence[str] = (),
+) -> Any:
     """Read and parse one input file; ParseError (naming the file, and the line when known) on
     anything that is not a readable, parseable text file within ``max_bytes``."""
-    chosen = get_parser(parser) if parser else parser_for_path(path)
+    chosen = get_parser(parser, proto_file_dirs) if parser else parser_for_path(path, proto_file_dirs)
     data = read_regular_file(path, max_bytes)
     return _run(chosen, _decode(data, path), path)
 
 
-def parse_stdin(text: str | bytes, parser: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
+def parse_stdin(
+    text: str | bytes, parser: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
+    proto_file_dirs: Sequence[str] = (),
+) -> Any:
     """Parse standard input (the ``-`` file) already read with :func:`read_limited`. Without
     ``parser`` it is JSON or YAML, as with conftest, whose default for stdin is YAML (which JSON
     is, mostly: JSON is tried first)."""
@@ -264,7 +297,7 @@ def parse_stdin(text: str | bytes, parser: str | None = None, max_bytes: int = D
         raise ParseError(f"input is over the {max_bytes}-byte limit", file="-")
     decoded = _decode(data, "-")
     if parser:
-        return _run(get_parser(parser), decoded, "-")
+        return _run(get_parser(parser, proto_file_dirs), decoded, "-")
     try:
         return _run(get_parser("json"), decoded, "-")
     except ParseError:

@@ -14,32 +14,75 @@ from sentinel.errors import ParseError
 
 _MAX_MESSAGE = 200
 # The most input text an error message may quote: inputs can hold secrets, and CI logs are public.
+# What is quoted is masked first (see :func:`excerpt`); the cut keeps the rest of a message short.
 MAX_EXCERPT = 40
 # A quote opens after a non-word character, so the apostrophe in "couldn't" starts nothing.
 _LONG = MAX_EXCERPT + 1
 _QUOTED = re.compile(rf"(?<!\w)(?:'[^'\n]{{{_LONG},}}'|\"[^\"\n]{{{_LONG},}}\")")
 
 
-def clip(text: str, limit: int = MAX_EXCERPT) -> str:
-    """``text`` cut to ``limit`` characters (``...`` marks the cut)."""
+def _cut(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters (``...`` marks the cut); only for text already masked."""
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _clip_quoted(found: re.Match[str]) -> str:
+def mask(text: str) -> str:
+    """``text`` with every likely secret masked (``AKIA****``) by the secrets extractor's detectors.
+
+    Imported on first use: the detectors load detect-secrets, which only a failing parse needs.
+    """
+    from extractors.secrets.mask import mask_secrets
+
+    return mask_secrets(text)
+
+
+def excerpt(text: str, limit: int = MAX_EXCERPT) -> str:
+    """Input text as an error message may quote it: secrets masked, then cut to ``limit`` characters.
+
+    Masking comes first, since a cut secret is no longer recognised by the detectors.
+    """
+    from extractors.secrets.mask import excerpt as masked_excerpt
+
+    return masked_excerpt(text, limit)
+
+
+def _cut_quoted(found: re.Match[str]) -> str:
     quote = found.group(0)[0]
-    return quote + clip(found.group(0)[1:-1]) + quote
+    return quote + _cut(found.group(0)[1:-1], MAX_EXCERPT) + quote
 
 
 def fail(filename: str, message: str, line: int | None = None) -> ParseError:
     """The error every parser raises: names the file and, when known, the 1-based line.
 
-    Library messages are kept to one short line (control characters escaped), since the CLI
-    prints every error as one line, and any quoted input they carry is cut to
-    :data:`MAX_EXCERPT` characters. Parsers whose library echoes input unquoted clip it first.
+    Messages (ours and the libraries', which may echo input anywhere, quoted or not) pass through
+    :func:`mask` whole, then are kept to one short line (control characters escaped), since the
+    CLI prints every error as one line, with any quoted part cut to :data:`MAX_EXCERPT` characters.
+    Parsers that cut input text themselves before calling this use :func:`excerpt`, which masks
+    before it cuts.
     """
+    message = mask(message)
     message = message.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
-    message = _QUOTED.sub(_clip_quoted, message)
-    return ParseError(clip(message, _MAX_MESSAGE), file=filename, line=line if line and line > 0 else None)
+    message = _QUOTED.sub(_cut_quoted, message)
+    return ParseError(_cut(message, _MAX_MESSAGE), file=filename, line=line if line and line > 0 else None)
+
+
+# A \u escape of a UTF-16 surrogate (JSON, JSONC, EDN): the only way a parsed value can hold one,
+# since decoded UTF-8 text cannot.
+SURROGATE_ESCAPE = re.compile(r"\\u\{?[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_surrogates(value: Any) -> Any:
+    """``value`` with every lone surrogate (``"\\udafb"`` without its pair) in strings and keys
+    replaced by U+FFFD, as Go's encoding/json decodes it. A lone surrogate has no UTF-8 form, so
+    no output format and not the engine could take the document."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {without_surrogates(k): without_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_surrogates(v) for v in value]
+    return value
 
 
 def line_in(message: str, pattern: str) -> int | None:

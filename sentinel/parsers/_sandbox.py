@@ -29,6 +29,7 @@ import sys
 from typing import Any
 
 from sentinel.errors import ParseError, UsageError
+from sentinel.parsers._common import fail
 
 MEMORY_LIMIT = 1024 * 1024 * 1024
 TIME_LIMIT = 10.0
@@ -59,7 +60,8 @@ def run(task: str, text: str, filename: str, root: str, max_output: int = MAX_OU
         raise ParseError(_crash_message(done.returncode), file=filename)
     if "error" in reply:
         line = reply.get("line")
-        raise ParseError(str(reply["error"]), file=filename, line=line if isinstance(line, int) else None)
+        # The child masks its messages (``fail``); masking again here keeps that true at the boundary.
+        raise fail(filename, str(reply["error"]), line if isinstance(line, int) else None)
     return reply["value"]
 
 

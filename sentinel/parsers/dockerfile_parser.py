@@ -18,7 +18,7 @@ from typing import Any
 
 from dockerfile_parse import DockerfileParser as _Lines
 
-from sentinel.parsers._common import fail, strip_bom
+from sentinel.parsers._common import excerpt, fail, strip_bom
 
 _WHITESPACE = re.compile(r"[ \t\r\n\v\f]+")
 _HEREDOC = re.compile(r"<<(-?)\s*([\"']?)([A-Za-z_][A-Za-z0-9_.-]*)\2")
@@ -128,7 +128,9 @@ def _name_value(rest: str, cmd: str, escape: str) -> list[str]:
     values: list[str] = []
     for word in words:
         if "=" not in word:
-            raise ValueError(f"Syntax error - can't find = in {word!r}. Must be of the form: name=value")
+            raise ValueError(
+                f"Syntax error - can't find = in {excerpt(word)!r}. Must be of the form: name=value"
+            )
         key, value = word.split("=", 1)
         values += [key, value, "="]
     return values
@@ -158,7 +160,13 @@ def _arguments(cmd: str, rest: str, escape: str) -> tuple[list[str] | None, bool
             return None, False
         inner, is_json = _arguments("cmd", parts[1] if len(parts) > 1 else "", escape)
         return [parts[0], *(inner or [])], is_json
-    raise ValueError(f"unknown instruction: {cmd.upper()}")
+    raise ValueError(f"unknown instruction: {_shown(cmd)}")
+
+
+def _shown(instruction: str) -> str:
+    """An unknown instruction as BuildKit names it (upper case), masked first: upper-casing a
+    secret (``ghp_...``) hides it from the detectors without making it any less a secret."""
+    return excerpt(instruction).upper()
 
 
 def _check(cmd: str, value: list[str] | None, is_json: bool) -> None:
@@ -179,7 +187,7 @@ def _command(instruction: str, rest: str, escape: str) -> tuple[str, dict[str, A
     cmd = instruction.lower()
     flags, rest = _flags(rest)
     if cmd not in _KNOWN:
-        raise ValueError(f"unknown instruction: {instruction.upper()}")
+        raise ValueError(f"unknown instruction: {_shown(instruction)}")
     command: dict[str, Any] = {"Cmd": cmd, "SubCmd": "", "JSON": False, "Flags": flags, "Value": None,
                                "Stage": 0}
     if cmd == "onbuild":

@@ -3,9 +3,10 @@
 pyhocon resolves an unresolved ``${VAR}`` from the process environment and reads any file an
 ``include`` names (``include file("/etc/passwd")``, ``include "../../secrets.conf"``). Here:
 
-- parsing runs through :mod:`sentinel.parsers._sandbox`, whose child has an empty environment, so
-  ``${HOME}`` is an unresolved substitution (an error; ``${?HOME}`` is left out), and time and
-  memory limits;
+- parsing runs through :mod:`sentinel.parsers._sandbox`, whose child has an empty environment and
+  time and memory limits; substitutions resolve only within the document: ``${HOME}`` is an error
+  naming the variable, and an optional ``${?HOME}`` is conftest's placeholder for an unresolved one,
+  the string ``"<<unknown value>>"`` (conftest reads the environment there; we never do);
 - in that child (and only there) pyhocon's file loader is wrapped so that an include, nested ones
   too, reads only regular files inside the input's folder; ``include url(...)`` and
   ``include package(...)`` are refused, since parsing must not reach the network or run code.
@@ -19,7 +20,7 @@ import stat
 from typing import Any
 
 from sentinel.parsers import _sandbox
-from sentinel.parsers._common import clip, fail, jsonable, line_in, strip_bom
+from sentinel.parsers._common import excerpt, fail, jsonable, line_in, strip_bom
 
 _URL_INCLUDE = re.compile(r"\binclude\s+(?:required\s*\(\s*)?(?:url\s*\(|\"(?:https?|file)://)")
 _SUBSTITUTION = re.compile(r"\$\{([^}]*)\}")
@@ -70,9 +71,36 @@ def _confine_includes(root: str) -> None:
     setattr(ConfigParser, "resolve_package_path", refuse)  # noqa: B010
 
 
+UNKNOWN_VALUE = "<<unknown value>>"
+
+
+def _document_only_substitutions() -> None:
+    """Resolve ``${path}`` from the document only, never the environment. An optional one that is
+    not in the document becomes :data:`UNKNOWN_VALUE`, as in conftest (go-akka/configuration).
+    Called once in the sandbox child."""
+    from pyhocon import ConfigParser
+    from pyhocon.exceptions import ConfigMissingException, ConfigSubstitutionException
+    from pyparsing import col, lineno
+
+    def resolve_variable(_cls: Any, config: Any, substitution: Any) -> tuple[bool, Any]:
+        try:
+            return True, config.get(substitution.variable)
+        except ConfigMissingException:
+            if substitution.optional:
+                return True, UNKNOWN_VALUE
+            line = lineno(substitution.loc, substitution.instring)
+            column = col(substitution.loc, substitution.instring)
+            raise ConfigSubstitutionException(
+                f"Cannot resolve variable ${{{substitution.variable}}}: it is not defined in the "
+                f"document, and environment variables are never read (line: {line}, col: {column})"
+            ) from None
+
+    setattr(ConfigParser, "_resolve_variable", classmethod(resolve_variable))  # noqa: B010
+
+
 def _clean(message: str) -> str:
     message = re.sub(r"\s*\(line: ?\d+, col: \d+\)", "", message)
-    return _SUBSTITUTION.sub(lambda found: "${" + clip(found.group(1)) + "}", message)
+    return _SUBSTITUTION.sub(lambda found: "${" + excerpt(found.group(1)) + "}", message)
 
 
 def evaluate(text: str, filename: str, root: str) -> Any:
@@ -82,6 +110,7 @@ def evaluate(text: str, filename: str, root: str) -> Any:
     from pyhocon.exceptions import ConfigException
 
     _confine_includes(root)
+    _document_only_substitutions()
     try:
         tree = ConfigFactory.parse_string(text, basedir=root)
     except pyparsing.ParseBaseException as exc:
@@ -90,7 +119,7 @@ def evaluate(text: str, filename: str, root: str) -> Any:
         raise fail(filename, f"invalid HOCON: {expected} (column {exc.col})", exc.lineno) from None
     except (ConfigException, OSError) as exc:
         line = line_in(str(exc), r"\(line: ?(\d+)")
-        raise fail(filename, f"invalid HOCON: {clip(_clean(str(exc)), 120)}", line) from None
+        raise fail(filename, f"invalid HOCON: {excerpt(_clean(str(exc)), 120)}", line) from None
     plain = tree.as_plain_ordered_dict() if isinstance(tree, ConfigTree) else tree
     try:
         return jsonable(plain)

@@ -21,7 +21,7 @@ import _jsonnet
 
 from sentinel.errors import ParseError
 from sentinel.parsers import _sandbox
-from sentinel.parsers._common import clip, fail, strip_bom
+from sentinel.parsers._common import excerpt, fail, strip_bom
 
 MAX_IMPORT_BYTES = 16 * 1024 * 1024
 MAX_STACK = 500
@@ -90,7 +90,7 @@ def _error(filename: str, message: str) -> ParseError:
         detail = f"cannot import {imported.group(1)}: {imported.group(2)}"
     elif kind != "STATIC":
         # A runtime error's text is the program's own (`error "..."`), so it may be input.
-        detail = clip(detail)
+        detail = excerpt(detail)
     prefix = f"{kind} ERROR: " if kind else ""
-    return fail(filename, f"invalid Jsonnet: {prefix}{clip(detail, 120)}",
+    return fail(filename, f"invalid Jsonnet: {prefix}{excerpt(detail, 120)}",
                 int(located.group(1)) if located else None)

@@ -19,7 +19,9 @@ from typing import Any, Protocol
 import regorus
 
 from sentinel.errors import ParseError, PolicyError
+from sentinel.runner import conftest_builtins
 from sentinel.runner.sandbox import Limits, Progress, run_guarded
+from sentinel.runner.v0_keywords import check_v0_keywords
 from sentinel.runner.vet import CONFTEST_RULE, vet_modules
 
 _LOCATION = re.compile(r"-->\s*(?P<file>.+?):(?P<line>\d+):(?P<col>\d+)\s*\n")
@@ -66,9 +68,29 @@ def engine_error(exc: Exception, what: str) -> PolicyError:
     loc = _LOCATION.search(text)
     msg_match = _ERROR_LINE.search(text)
     message = msg_match.group("msg").strip() if msg_match else text.strip().splitlines()[-1]
+    message += _gap_hint(message)
     if loc:
         return PolicyError(f"{what}: {message}", file=loc.group("file"), line=int(loc.group("line")))
     return PolicyError(f"{what}: {message}")
+
+
+_PRINT_CALL = re.compile(r"(?<![\w.])print\s*\(")
+
+# Errors regorus 0.13 gives on Rego that OPA accepts (reproducers: tests/engine_gaps/).
+_GAPS = (
+    ("could not find function", "a builtin the embedded engine (regorus) lacks"),
+    (
+        "used before definition",
+        "regorus rejects a variable re-declared inside a comprehension, which OPA accepts",
+    ),
+)
+
+
+def _gap_hint(message: str) -> str:
+    for needle, what in _GAPS:
+        if needle in message:
+            return f" ({what}: run with --engine opa, which needs the opa binary, or rewrite the rule)"
+    return ""
 
 
 @dataclass(frozen=True)
@@ -109,6 +131,10 @@ class RegorusEngine:
         self.on_rule: Callable[[str, str | None, int | None], None] | None = None
         # Cloning per input costs ~50 us; only pay it when some policy reads data.conftest.
         self.uses_file_data = any("conftest" in s.text for s in policies)
+        # print() output of the last evaluate_rules call, per namespace; gathered only when some
+        # policy may call print (gathering changes the evaluation order to conftest's).
+        self.uses_print = any(_PRINT_CALL.search(s.text) for s in policies)
+        self.last_prints: dict[str, list[str]] = {}
 
     def namespaces(self) -> list[str]:
         return sorted(self._rules)
@@ -150,6 +176,8 @@ class RegorusEngine:
             engine = engine.clone()
             engine.add_data(file_data)
         set_input(engine, document)
+        if self.uses_print:
+            return self._evaluate_printing(engine, rules)
         out: dict[str, dict[str, list[Any]]] = {}
         hook = self.on_rule
         for namespace, names in rules.items():
@@ -166,6 +194,43 @@ class RegorusEngine:
                 values[name] = value if isinstance(value, list) else []
             out[namespace] = values
         return out
+
+    def _evaluate_printing(
+        self, engine: regorus.Engine, rules: dict[str, list[str]]
+    ) -> dict[str, dict[str, list[Any]]]:
+        """evaluate_rules in conftest's order, gathering print() output: for each rule in source
+        order, the exception query (conftest runs it once per rule) and then the rule."""
+        if engine is self._engine:
+            engine = engine.clone()
+        engine.set_gather_prints(True)
+        self.last_prints = {}
+        out: dict[str, dict[str, list[Any]]] = {}
+        for namespace, names in rules.items():
+            prints = self.last_prints.setdefault(namespace, [])
+            checked = sorted(
+                (n for n in names if n != "exception"),
+                key=lambda n: self._locations.get((namespace, n), ("", 0)),
+            )
+            values: dict[str, list[Any]] = {}
+            for name in checked:
+                if "exception" in names:
+                    values["exception"] = self._checked_value(engine, namespace, "exception")
+                    prints.extend(engine.take_prints())
+                values[name] = self._checked_value(engine, namespace, name)
+                prints.extend(engine.take_prints())
+            out[namespace] = values
+        return out
+
+    def _checked_value(self, engine: regorus.Engine, namespace: str, name: str) -> list[Any]:
+        file, line = self._locations.get((namespace, name), (None, None))
+        if self.on_rule is not None:
+            self.on_rule(f"evaluating data.{namespace}.{name}", file, line)
+        value = self._rule_value(engine, namespace, name)
+        if value is None or value == UNDEFINED:
+            value = []
+        if _is_conftest_rule(name):
+            _check_results(value, f"data.{namespace}.{name}", file, line)
+        return value if isinstance(value, list) else []
 
     def _rule_value(self, engine: regorus.Engine, namespace: str, name: str) -> Any:
         path = f"data.{namespace}.{name}"
@@ -272,10 +337,15 @@ def _compile(
     for source in policies:
         if on_file is not None:
             on_file("compiling the policy", source.path, None)
+        if rego_v0:
+            check_v0_keywords(source.path, source.text)
         try:
             engine.add_policy(source.path, source.text)
         except RuntimeError as exc:
             raise engine_error(exc, "cannot compile policy") from exc
+    folder = conftest_builtins.calling_folder([(s.path, s.text) for s in policies])
+    if folder is not None:
+        conftest_builtins.register(engine, folder)
     if data:
         try:
             engine.add_data_json(json.dumps(data))

@@ -278,6 +278,26 @@ class OpaEngine:
             self._tests = self._run_opa_test()
         return self._tests.get((rule.namespace, rule.name), (False, []))
 
+    def report(self, explain: str, run: str | None = None) -> str:
+        """OPA's verbose test report (the reporter conftest verify --report uses), with its
+        explanations filtered to ``explain`` (fails, notes or full)."""
+        cmd = [
+            self.opa,
+            "test",
+            "--verbose",
+            "--explain",
+            explain,
+            *(["--run", run] if run else []),
+            *self._flags(),
+            "--",  # paths never read as options
+            self._data_file,
+            *(s.path for s in self.policies),
+        ]
+        proc = subprocess.run(cmd, capture_output=True, check=False)
+        if proc.returncode not in (0, 2) or not proc.stdout:
+            raise _opa_error(proc.stderr.decode(errors="replace"), "cannot run policy tests")
+        return proc.stdout.decode(errors="replace")
+
     def _run_opa_test(self) -> dict[tuple[str, str], tuple[bool, list[str]]]:
         cmd = [
             self.opa,

@@ -15,6 +15,9 @@ class Location:
     file: str = ""
     line: int | str = ""
 
+    def __reduce__(self) -> tuple[type[Location], tuple[Any, ...]]:
+        return (Location, (self.file, self.line))
+
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         if self.file:
@@ -37,6 +40,11 @@ class Result:
     def rule(self) -> str:
         """Stable rule id (metadata ``rule``), falling back to the query that produced it."""
         return str(self.metadata.get("rule") or self.metadata.get("query") or "")
+
+    def __reduce__(self) -> tuple[type[Result], tuple[Any, ...]]:
+        # Positional reconstruction: half the unpickling time of the slots default, which matters
+        # for the tens of thousands of results evaluation workers send back.
+        return (Result, (self.msg, self.loc, self.metadata, self.outputs))
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"msg": self.msg}
@@ -74,6 +82,9 @@ class CheckResult:
     # verify only: passing tests that printed something (for ``--report notes``); not part of
     # conftest's JSON shape, so never serialized.
     notes: list[Result] = field(default_factory=list)
+    # test: print() output of the policies while this input was evaluated ("file:line: text"), in
+    # conftest's evaluation order; shown as PRNT lines by the stdout output, not serialized.
+    prints: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:

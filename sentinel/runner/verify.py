@@ -6,8 +6,12 @@ one success, a failing one a failure whose message is the test's query.
 
 from __future__ import annotations
 
+import fnmatch
+from dataclasses import replace
+
 from sentinel.runner.engine import RegorusEngine
 from sentinel.runner.evaluate import TestOptions, build_engine, match_namespaces
+from sentinel.runner.opa_engine import OpaEngine
 from sentinel.runner.results import CheckResult, Location, Result
 from sentinel.runner.sandbox import Progress, run_guarded
 
@@ -50,3 +54,22 @@ def run_verify(options: TestOptions, namespace_patterns: tuple[str, ...] = ()) -
             result.failures.append(test)
         results.append(result)
     return results
+
+
+def opa_report(options: TestOptions, explain: str, namespace_patterns: tuple[str, ...] = ()) -> str:
+    """``verify --report``: OPA's verbose test report over the same policies and data."""
+    engine = build_engine(replace(options, engine="opa"))
+    assert isinstance(engine, OpaEngine)
+    run = None
+    if namespace_patterns:
+        # opa test --run matches data.<package>.<test>; one alternative per namespace glob.
+        run = "|".join(rf"^data\.{_glob_regex(p)}\." for p in namespace_patterns)
+    try:
+        return engine.report(explain, run)
+    finally:
+        engine.close()
+
+
+def _glob_regex(pattern: str) -> str:
+    """fnmatch's translation without its anchors and flags: (?s:...)\\Z -> ..."""
+    return fnmatch.translate(pattern).removeprefix("(?s:").removesuffix(")\\Z")

@@ -162,6 +162,9 @@ def _shape_problem(rule: dict[str, Any], name: str) -> str | None:
         return f"{name} is a function"
     kind = "Set" if "Set" in head else "Compr"
     if "Var" not in head[kind]["refr"]:
+        if kind == "Compr" and head["Compr"].get("assign") is None:
+            # conftest's own check (OPA issue 6509), in its words.
+            return "rule is using 'if' keyword without 'contains' keyword"
         return f"{name} has a reference head ({name}[...] or {name}.x), so its value is an object"
     if kind == "Set":
         key = head["Set"].get("key") or {}

@@ -133,3 +133,11 @@ def test_no_files_is_a_usage_error() -> None:
     code, _, err = run()
     assert code == 2
     assert "Missing argument" in err
+
+
+def test_combine_is_tab_indented_and_ends_with_a_blank_line_as_conftest(tmp_path: Path) -> None:
+    # conftest formats --combine with MarshalIndent(..., "\t") plus "\n", then Println.
+    path = write(tmp_path / "a.json", '{"k": 1}')
+    code, out, _ = run("--combine", path)
+    assert code == 0
+    assert out == f'[\n\t{{\n\t\t"path": "{path}",\n\t\t"contents": {{\n\t\t\t"k": 1\n\t\t}}\n\t}}\n]\n\n'

@@ -106,3 +106,37 @@ def test_dynamic_self_reference_is_not_reported_as_recursion() -> None:
     """OPA rejects this as recursive; regorus evaluates it. vet.py rejects it as OPA does."""
     engine = _engine("r := count(data.p)\n")
     engine.eval_rule_as_json("data.p.r")  # no recursion error
+
+
+def test_variable_redeclared_in_a_comprehension_is_rejected() -> None:
+    """OPA accepts a comprehension variable that shadows a rule of the package; regorus refuses it.
+    Routed: the error says so and names --engine opa (sentinel/runner/engine.py _GAPS; corpus
+    case engine_gap_shadow runs it through OPA)."""
+    engine = _engine('x := 1\nr := [x | some x in [1, 2]]\n')
+    try:
+        engine.eval_rule_as_json("data.p.r")
+    except RuntimeError as exc:
+        assert "used before definition" in str(exc)
+    else:
+        raise AssertionError("regorus now accepts the shadowed variable: drop the _GAPS hint")
+
+
+def test_rego_metadata_builtins_are_missing() -> None:
+    """rego.metadata.rule/chain are OPA builtins regorus lacks (corpus case engine_gap_metadata)."""
+    for name in ("rego.metadata.rule", "rego.metadata.chain"):
+        engine = _engine(f"# METADATA\n# title: T\nr := {name}()\n")
+        try:
+            engine.eval_rule_as_json("data.p.r")
+        except RuntimeError as exc:
+            assert "could not find function" in str(exc)
+        else:
+            raise AssertionError(f"regorus now has {name}: drop the _GAPS hint for it")
+
+
+def test_v0_mode_accepts_future_keywords_without_their_import() -> None:
+    """OPA's v0 parser refuses `deny contains x if` without `import future.keywords`; regorus
+    evaluates it. Routed: sentinel/runner/v0_keywords.py refuses it first (corpus case rego_v0_keywords)."""
+    engine = regorus.Engine()
+    engine.set_rego_v0(True)
+    engine.add_policy("p.rego", 'package p\n\ndeny contains "y" if {\n\ttrue\n}\n')
+    assert json.loads(engine.eval_rule_as_json("data.p.deny")) == ["y"]

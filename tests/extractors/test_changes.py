@@ -11,6 +11,7 @@ import pytest
 from extractors import gitrepo
 from extractors.base import ExtractContext
 from extractors.changes import NO_BASE_NOTE, extract
+from extractors.changes_tests import mirrors
 from extractors.selection import select_files
 from extractors.testpaths import is_test_path
 from sentinel.inputs import dumps
@@ -180,3 +181,62 @@ def test_test_path_conventions_match(path: str) -> None:
 )
 def test_non_test_paths_do_not_match(path: str) -> None:
     assert not is_test_path(path)
+
+
+def test_changed_source_lists_the_tests_that_import_or_mirror_it(changed: tuple[Any, str]) -> None:
+    repo, base = changed
+    repo.write("tests/test_usage.py", "from app import core\n")
+    repo.write("tests/test_new_name.py", "def test_n():\n    pass\n")
+    files = by_file(run(repo.root, base))
+    assert files["app/core.py"]["tested_by"] == [
+        {"file": "tests/test_core.py", "via": "mirror", "changed": True},
+        {"file": "tests/test_usage.py", "via": "import", "changed": False},
+    ]
+    assert files["app/new_name.py"]["tested_by"] == [
+        {"file": "tests/test_new_name.py", "via": "mirror", "changed": False},
+    ]
+
+
+def test_tests_deletions_and_non_source_files_list_no_tests(changed: tuple[Any, str]) -> None:
+    repo, base = changed
+    files = by_file(run(repo.root, base))
+    assert [files[f]["tested_by"] for f in ("tests/test_core.py", "app/gone.py", "logo.bin")] == [[], [], []]
+
+
+def test_a_namesake_test_in_another_package_does_not_mirror(git_repo: Any) -> None:
+    git_repo.write("billing/utils.py", "x = 1\n")
+    git_repo.write("shipping/tests/test_utils.py", "def test_u():\n    pass\n")
+    base = git_repo.commit("base")
+    git_repo.write("billing/utils.py", "x = 2\n")
+    assert by_file(run(git_repo.root, base))["billing/utils.py"]["tested_by"] == []
+
+
+@pytest.mark.parametrize(
+    ("source", "test"),
+    [
+        ("app/x.py", "tests/test_x.py"),
+        ("app/x.py", "tests/app/test_x.py"),
+        ("src/app/x.py", "tests/app/test_x.py"),
+        ("app/x.py", "app/x_test.py"),
+        ("svc/x.go", "svc/x_test.go"),
+        ("web/src/x.ts", "web/src/x.test.ts"),
+        ("web/src/x.ts", "web/__tests__/x.spec.tsx"),
+        ("lib/shop/x.ex", "test/shop/x_test.exs"),
+        ("crate/src/x.rs", "crate/tests/x.rs"),
+    ],
+)
+def test_mirrored_test_paths(source: str, test: str) -> None:
+    assert mirrors(source, test)
+
+
+@pytest.mark.parametrize(
+    ("source", "test"),
+    [
+        ("app/x.py", "tests/test_y.py"),
+        ("billing/x.py", "shipping/tests/test_x.py"),
+        ("svc/x.go", "other/x_test.go"),
+        ("crate/src/x.rs", "other/src/x.rs"),
+    ],
+)
+def test_paths_that_do_not_mirror(source: str, test: str) -> None:
+    assert not mirrors(source, test)

@@ -358,3 +358,31 @@ def test_problem_messages_are_masked_by_the_extract_stage() -> None:
     doc = {"kind": "x", "problems": [{"file": "a.env", "line": 2, "code": "syntax",
                                       "message": f"cannot parse {AWS_KEY!r}"}]}
     assert mask_problems(doc)["problems"][0]["message"] == "cannot parse 'AKIA****'"
+
+
+COMMIT = sha1("a commit")  # 40 lowercase hex digits, as git writes a revision
+HEX_TOKEN = hashlib.sha1(b"an api token").hexdigest()
+
+
+def test_the_commit_id_crates_io_writes_in_cargo_vcs_info_is_not_a_secret(tmp_path: Path) -> None:
+    write(tmp_path, "tower/.cargo_vcs_info.json",
+          '{\n  "git": {\n    "sha1": "' + COMMIT + '"\n  },\n  "path_in_vcs": "tower"\n}')
+    write(tmp_path, "tower/src/lib.rs", "pub fn f() {}\n")
+    assert run(tmp_path)["findings"] == []
+
+
+def test_a_hex_commit_id_under_a_revision_key_is_not_a_secret(tmp_path: Path) -> None:
+    write(tmp_path, "build.py", f'GIT_COMMIT = "{COMMIT}"\nbuild = {{"revision": "{COMMIT}"}}\n')
+    write(tmp_path, "deps.yaml", f'pinned:\n  rev: "{COMMIT}"\n  commit_sha: "{COMMIT}"\n')
+    assert run(tmp_path)["findings"] == []
+
+
+def test_the_same_hex_value_under_another_key_is_still_found(tmp_path: Path) -> None:
+    write(tmp_path, "client.py", f'API_TOKEN = "{HEX_TOKEN}"\nprevious = "{COMMIT}"\n')
+    assert rules_at(run(tmp_path)) == {("client.py", 1, "Hex High Entropy String"),
+                                       ("client.py", 2, "Hex High Entropy String")}
+
+
+def test_a_value_that_is_not_a_commit_id_in_a_vcs_metadata_file_is_still_found(tmp_path: Path) -> None:
+    write(tmp_path, ".cargo_vcs_info.json", f'{{"git": {{"sha1": "{COMMIT}"}}, "token": "{AWS_KEY}"}}\n')
+    assert {rule for _, _, rule in rules_at(run(tmp_path))} == {"AWS Access Key"}

@@ -117,8 +117,9 @@ def test_no_policies_line_is_printed_when_asked() -> None:
 
 
 def test_print_output_comes_first_as_prnt_lines() -> None:
-    result = CheckResult("a.json", "main", failures=[Result("f", outputs=["debug: 1"])])
-    assert render([result]).splitlines()[:2] == ["PRNT   debug: 1", "FAIL - a.json - main - f"]
+    # conftest's print hook ends each line with a newline and Fprintln adds one: a blank line each.
+    result = CheckResult("a.json", "main", failures=[Result("f")], prints=["p.rego:3: debug 1"])
+    assert render([result]).splitlines()[:3] == ["PRNT   p.rego:3: debug 1", "", "FAIL - a.json - main - f"]
 
 
 def test_verify_leaves_the_namespace_blank_and_always_counts_skipped() -> None:

@@ -176,7 +176,7 @@ def canonical(fmt: str, text: str) -> Any:
     if fmt == "json":
         # verify's per-test results share file and namespace and come in OPA's tester order.
         return sorted(
-            json.loads(text),
+            json.loads(text) or [],
             key=lambda r: (r.get("filename", ""), r.get("namespace", ""), json.dumps(r, sort_keys=True)),
         )
     if fmt == "junit":

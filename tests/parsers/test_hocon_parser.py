@@ -42,3 +42,18 @@ def test_hocon_unresolved_substitution_names_its_line(write_file: WriteFile) -> 
         parse_file(path)
     assert info.value.line == 2
     assert "missing" in info.value.message
+
+
+def test_hocon_optional_substitution_missing_from_the_document_is_conftests_placeholder(
+    write_file: WriteFile,
+) -> None:
+    path = write_file("opt.hocon", "app {\n  token = ${?HOME}\n  name = api\n}\n")
+    assert parse_file(path) == {"app": {"token": "<<unknown value>>", "name": "api"}}
+
+
+def test_hocon_environment_substitution_is_an_error_that_says_why(write_file: WriteFile) -> None:
+    path = write_file("env.hocon", "a {\n  home = ${HOME}\n}\n")
+    with pytest.raises(ParseError) as info:
+        parse_file(path)
+    assert (info.value.file, info.value.line) == (path, 2)
+    assert "environment variables are never read" in info.value.message

@@ -157,7 +157,7 @@ def test_hocon_does_not_read_the_environment(write_file: WriteFile, monkeypatch:
         parse_file(required)
     assert SECRET not in str(info.value)
     optional = write_file("opt.hocon", "token = ${?SENTINEL_TEST_TOKEN}\nname = api\n")
-    assert parse_file(optional) == {"name": "api"}
+    assert parse_file(optional) == {"token": "<<unknown value>>", "name": "api"}
 
 
 # dotenv
@@ -261,3 +261,32 @@ def test_error_messages_quote_at_most_a_short_excerpt(name: str, text: str, tmp_
     assert len(message) <= 200
     assert SECRET not in message
     assert not any(text[i:i + 41] in message for i in range(len(text) - 40))
+
+
+# Escapes of lone UTF-16 surrogates
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), [
+    ("a.json", '{"a": "x\\udafby", "\\uDC00": [1]}', {"a": "x\ufffdy", "\ufffd": [1]}),
+    ("a.jsonc", '{"a": "\\ud800" /* c */}', {"a": "\ufffd"}),
+    ("a.edn", '{:a "\\udafb"}', {":a": "\ufffd"}),
+    ("a.json", '{"a": "\\ud83d\\ude00 \\ud83d"}', {"a": "\U0001f600 \ufffd"}),
+])
+def test_a_lone_surrogate_escape_becomes_the_replacement_character(
+    name: str, text: str, expected: object, write_file: WriteFile,
+) -> None:
+    assert parse_file(write_file(name, text)) == expected
+
+
+def test_a_lone_surrogate_escape_is_printed_and_evaluated(tmp_path: Path) -> None:
+    """A lone surrogate has no UTF-8 form: before, ``parse`` died printing it (an internal error)
+    and ``test`` could not hand the document to the engine."""
+    data = tmp_path / "a.json"
+    data.write_text('{"a": "\\udafb"}', encoding="utf-8")
+    policy = tmp_path / "p.rego"
+    policy.write_text('package main\n\ndeny contains msg if {\n\tmsg := sprintf("%v", [input.a])\n}\n')
+    parsed = CliRunner().invoke(main, ["parse", str(data)])
+    assert (parsed.exit_code, parsed.stdout) == (0, '{\n  "a": "\ufffd"\n}\n')
+    tested = CliRunner().invoke(main, ["test", "--no-library", "-p", str(policy), str(data)])
+    assert tested.exit_code == 1, tested.output
+    assert "FAIL - " in tested.stdout and "\ufffd" in tested.stdout

@@ -25,8 +25,9 @@ from sentinel.parsers import (
 WriteFile = Callable[[str, str | bytes], str]
 
 CONFTEST_PARSERS = {
-    "cue", "cyclonedx", "dockerfile", "dotenv", "edn", "hcl1", "hcl2", "hocon", "ignore", "ini",
-    "json", "jsonc", "jsonnet", "properties", "spdx", "textproto", "toml", "vcl", "xml", "yaml",
+    "codeowners", "cue", "cyclonedx", "dockerfile", "dotenv", "edn", "groovy", "hcl1", "hcl2", "hocon",
+    "ignore", "ini", "json", "jsonc", "jsonnet", "nginx", "properties", "spdx", "textproto", "toml", "vcl",
+    "xml", "yaml",
 }
 
 

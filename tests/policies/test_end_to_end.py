@@ -128,3 +128,16 @@ def test_rules_without_a_cause_stay_quiet(results: dict[str, list[dict[str, obje
     quiet = {"protocol.new_required_field", "security.cross_tenant_wildcard", "architecture.acyclic",
              "technical_debt.untracked_core_debt", "statemachines.document_not_updated"}
     assert not quiet & set(results)
+
+
+def test_check_results_carry_the_rules_metadata_and_no_location_in_the_message(
+        results: dict[str, list[dict[str, object]]]) -> None:
+    for rule, items in results.items():
+        for item in items:
+            meta = item["metadata"]
+            assert isinstance(meta, dict)
+            assert {"title", "description", "fix", "severity", "category"} <= set(meta)
+            loc = item["loc"]
+            assert isinstance(loc, dict) and isinstance(item["msg"], str)
+            if rule != "testing.logic_without_tests":  # its message is reworked by another change
+                assert not item["msg"].startswith(str(loc["file"])), item["msg"]

@@ -110,8 +110,11 @@ def test_the_rules_read_the_layers_conftest_yml_gives_the_extractors() -> None:
     assert config.data_overlay()["sentinel"]["params"]["core"]["layers"] == layers
 
 
-def test_results_carry_rule_category_severity_fix_and_location(tmp_path: Path) -> None:
-    """A real imports document through `sentinel test --all-namespaces`, as conftest would run it."""
+def test_conftest_results_carry_the_rule_id_and_location_not_the_annotation(tmp_path: Path) -> None:
+    """A real imports document through `sentinel test --all-namespaces`, as conftest would run it.
+
+    The rule's title, description, fix and severity live in its # METADATA block only
+    (`sentinel check` adds them to results); the Rego returns the id the bot keys on."""
     doc = {
         "kind": "imports", "schema_version": 1, "root": ".", "revision": None, "problems": [],
         "files": [
@@ -132,6 +135,7 @@ def test_results_carry_rule_category_severity_fix_and_location(tmp_path: Path) -
     assert code == 1, output
     failures = [f for result in json.loads(output) for f in result.get("failures", [])]
     assert [f["metadata"]["rule"] for f in failures] == ["architecture.layers"]
-    meta = failures[0]["metadata"]
-    assert meta["category"] == "architecture" and meta["severity"] == "high" and meta["fix"]
+    assert failures[0]["metadata"] == {"rule": "architecture.layers",
+                                       "query": "data.sentinel.architecture.layers.deny_layers"}
     assert failures[0]["loc"] == {"file": "app/low.py", "line": 3}
+    assert "app/low.py" not in failures[0]["msg"]

@@ -90,11 +90,19 @@ def test_verify_reports_one_result_per_test_without_namespace(write, run) -> Non
     assert failures and all(set(f) == {"msg"} for f in failures)
 
 
-def test_no_tests_is_an_error(write, run) -> None:
+def test_no_tests_reports_zero_tests_as_conftest_does(write, run) -> None:
     write("policy/p.rego", POLICY)
     result = run("verify")
-    assert result.exit_code == 2
-    assert "no test_ rules" in result.output
+    assert result.exit_code == 0
+    assert "0 tests, 0 passed" in result.stdout
+    assert "no test_ rules" in result.stderr
+
+
+def test_path_arguments_are_ignored_as_conftest_does(write, run) -> None:
+    write("policy/p.rego", POLICY)
+    write("policy/p_test.rego", TESTS)
+    result = run("verify", "whatever.yaml", "more")
+    assert result.exit_code == 0, result.output
 
 
 def test_verify_outputs_tap_and_junit(write, run) -> None:

@@ -3,12 +3,7 @@ package sentinel.architecture.acyclic
 import data.sentinel.imports
 import data.sentinel.lib
 
-_meta := {
-	"rule": "architecture.acyclic",
-	"category": "architecture",
-	"severity": "medium",
-	"fix": "Break the cycle: move what the siblings share into a lower module, or invert one of the imports.",
-}
+_meta := {"rule": "architecture.acyclic"}
 
 # One hit per group of mutually dependent children (strongly connected), started at its first.
 _hits contains {"parent": parent, "start": x, "members": scc} if {
@@ -83,16 +78,20 @@ _finding(hit, cycle) := lib.finding(_meta, msg, site.file, site.line) if {
 	cycle != null
 	sep := imports.separator[imports.sibling_imports[hit.parent][0][2]]
 	names := [_full_name(hit.parent, c, sep) | some c in cycle]
-	steps := [sprintf("%s imports %s at %s:%d", [w[0], w[1], s.file, s.line]) |
+	first := _witness(hit.parent, cycle[0], cycle[1])
+	site := imports.site(first[0], first[1])
+
+	# The first import is where the finding points; the others say where they are.
+	later := [sprintf("%s imports %s at %s:%d", [w[0], w[1], s.file, s.line]) |
 		some i in numbers.range(0, count(cycle) - 2)
+		i > 0
 		w := _witness(hit.parent, cycle[i], cycle[i + 1])
 		s := imports.site(w[0], w[1])
 	]
-	first := _witness(hit.parent, cycle[0], cycle[1])
-	site := imports.site(first[0], first[1])
+	steps := array.concat([sprintf("%s imports %s", [first[0], first[1]])], later)
 	msg := sprintf(
-		"%s:%d: import cycle between the children of %s: %s (%s). Break one of these imports: move what the siblings share into a lower module, or invert a dependency.",
-		[site.file, site.line, _parent_label(hit.parent), concat(" -> ", names), concat("; ", steps)],
+		"import cycle between the children of %s: %s (%s). Break one of these imports: move what the siblings share into a lower module, or invert a dependency.",
+		[_parent_label(hit.parent), concat(" -> ", names), concat("; ", steps)],
 	)
 }
 
@@ -101,8 +100,8 @@ _finding(hit, cycle) := lib.finding(_meta, msg, site.file, site.line) if {
 	row := min({r | some r in imports.sibling_imports[hit.parent]; r[0] == hit.start; r[1] in hit.members})
 	site := imports.site(row[2], row[3])
 	msg := sprintf(
-		"%s:%d: the children %s of %s import each other in a cycle too long to list. Break it: move what they share into a lower module.",
-		[site.file, site.line, concat(", ", sort(hit.members)), _parent_label(hit.parent)],
+		"the children %s of %s import each other in a cycle too long to list. Break it: move what they share into a lower module.",
+		[concat(", ", sort(hit.members)), _parent_label(hit.parent)],
 	)
 }
 
@@ -121,7 +120,9 @@ _finding(hit, cycle) := lib.finding(_meta, msg, site.file, site.line) if {
 #     - sentinel.params.architecture.acyclic
 #   requires:
 #     - sentinel.params.architecture.acyclic
-#   fix: Move what the siblings share into a lower module, or invert one import.
+#   fix: >-
+#     Break the cycle: move what the siblings share into a lower module, or invert one of the
+#     imports.
 deny_acyclic contains finding if {
 	some hit in _hits
 	finding := _finding(hit, _cycle_or_null(hit))

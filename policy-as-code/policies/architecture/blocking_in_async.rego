@@ -3,12 +3,7 @@ package sentinel.architecture.blocking_in_async
 import data.sentinel.imports
 import data.sentinel.lib
 
-_blocking_meta := {
-	"rule": "architecture.blocking_in_async",
-	"category": "architecture",
-	"severity": "high",
-	"fix": "Use the async equivalent (asyncio.sleep, an async HTTP client, asyncio.create_subprocess_exec) or run the call in a thread (asyncio.to_thread).",
-}
+_blocking_meta := {"rule": "architecture.blocking_in_async"}
 
 # A pattern matches a call when "<call name>(" starts with it: "time.sleep(" is that function,
 # "requests." every function of the module.
@@ -32,7 +27,9 @@ _patterns := lib.param("architecture", "blocking_calls", [])
 #     - sentinel.params.architecture.blocking_calls
 #   requires:
 #     - sentinel.params.architecture.blocking_calls
-#   fix: Use the async equivalent or asyncio.to_thread.
+#   fix: >-
+#     Use the async equivalent (asyncio.sleep, an async HTTP client,
+#     asyncio.create_subprocess_exec) or run the call in a thread (asyncio.to_thread).
 deny_blocking_in_async contains lib.finding(_blocking_meta, msg, call.file, call.line) if {
 	input.kind == "imports"
 	some file in input.files

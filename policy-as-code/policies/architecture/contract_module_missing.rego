@@ -3,12 +3,7 @@ package sentinel.architecture.contract_module_missing
 import data.sentinel.imports
 import data.sentinel.lib
 
-_missing_meta := {
-	"rule": "architecture.contract_module_missing",
-	"category": "architecture",
-	"severity": "high",
-	"fix": "Fix the module name in the contract (params.architecture in conftest.yml), or remove it: a contract naming nothing checks nothing.",
-}
+_missing_meta := {"rule": "architecture.contract_module_missing"}
 
 _params := lib.params("architecture")
 
@@ -53,7 +48,9 @@ _named contains ["layers", imports.contract_name(c, "layers", i), "layers", memb
 #   input: imports
 #   data:
 #     - sentinel.params.architecture
-#   fix: Fix the module name in the contract, or remove it.
+#   fix: >-
+#     Fix the module name in the contract (params.architecture in conftest.yml), or remove it: a
+#     contract naming nothing checks nothing.
 deny_contract_module_missing contains lib.finding_nowhere(_missing_meta, msg) if {
 	input.kind == "imports"
 	some [kind, name, option, module, external_ok] in _named

@@ -3,12 +3,7 @@ package sentinel.architecture.forbidden_import
 import data.sentinel.imports
 import data.sentinel.lib
 
-_forbidden_meta := {
-	"rule": "architecture.forbidden_import",
-	"category": "architecture",
-	"severity": "high",
-	"fix": "Remove the import: move the shared code to a module both may import, or pass the data in instead.",
-}
+_forbidden_meta := {"rule": "architecture.forbidden_import"}
 
 _forbidden_contracts := lib.param("architecture", "forbidden", [])
 
@@ -84,7 +79,9 @@ _forbidden_message(hit) := sprintf(
 #     - sentinel.params.architecture.forbidden
 #   requires:
 #     - sentinel.params.architecture.forbidden
-#   fix: Move the shared code to a module both may import, or invert the dependency.
+#   fix: >-
+#     Remove the import: move the shared code to a module both may import, or pass the data in
+#     instead.
 deny_forbidden_import contains lib.finding(_forbidden_meta, _forbidden_message(hit), hit.site.file, hit.site.line) if {
 	some hit in _forbidden_hits
 	not lib.excepted("architecture.forbidden_import", hit.site.file)

@@ -3,12 +3,7 @@ package sentinel.architecture.independence
 import data.sentinel.imports
 import data.sentinel.lib
 
-_independence_meta := {
-	"rule": "architecture.independence",
-	"category": "architecture",
-	"severity": "high",
-	"fix": "Independent modules must not import each other: move what they share into a module both may import.",
-}
+_independence_meta := {"rule": "architecture.independence"}
 
 _independence_specs contains spec if {
 	input.kind == "imports"
@@ -37,7 +32,9 @@ _independence_specs contains spec if {
 #     - sentinel.params.architecture.independence
 #   requires:
 #     - sentinel.params.architecture.independence
-#   fix: Move what the modules share into a module both may import.
+#   fix: >-
+#     Independent modules must not import each other: move what they share into a module both may
+#     import.
 deny_independence contains lib.finding(_independence_meta, imports.layer_message(hit), hit.site.file, hit.site.line) if {
 	some spec in _independence_specs
 	some hit in imports.layer_violations(spec)

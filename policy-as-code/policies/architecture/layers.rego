@@ -3,12 +3,7 @@ package sentinel.architecture.layers
 import data.sentinel.imports
 import data.sentinel.lib
 
-_layers_meta := {
-	"rule": "architecture.layers",
-	"category": "architecture",
-	"severity": "high",
-	"fix": "Lower layers must not import higher ones: move the code down a layer, or invert the dependency (pass data or a callback in).",
-}
+_layers_meta := {"rule": "architecture.layers"}
 
 _layers_contracts := lib.param("architecture", "layers", [])
 
@@ -63,7 +58,9 @@ _unlisted contains [name, container, sort(unlisted)] if {
 #     - sentinel.params.architecture.layers
 #   requires:
 #     - sentinel.params.architecture.layers
-#   fix: Move the code to a lower layer or invert the dependency.
+#   fix: >-
+#     Lower layers must not import higher ones: move the code down a layer, or invert the
+#     dependency (pass data or a callback in).
 deny_layers contains lib.finding(_layers_meta, imports.layer_message(hit), hit.site.file, hit.site.line) if {
 	some spec in _layers_specs
 	some hit in imports.layer_violations(spec)

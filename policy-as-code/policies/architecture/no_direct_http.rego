@@ -3,12 +3,7 @@ package sentinel.architecture.no_direct_http
 import data.sentinel.imports
 import data.sentinel.lib
 
-_http_meta := {
-	"rule": "architecture.no_direct_http",
-	"category": "architecture",
-	"severity": "medium",
-	"fix": "Call the service through the module that owns HTTP access (its client wrapper) instead of the HTTP or socket library.",
-}
+_http_meta := {"rule": "architecture.no_direct_http"}
 
 _http_params := lib.param("architecture", "http", {})
 
@@ -47,7 +42,9 @@ _http_allowed_text := "no module may call HTTP or socket clients (http.allowed_m
 #   data:
 #     - sentinel.params.architecture.http.allowed_modules
 #     - sentinel.params.architecture.http.exempt_paths
-#   fix: Go through the module that owns HTTP access, or add the module to allowed_modules.
+#   fix: >-
+#     Call the service through the module that owns HTTP access (its client wrapper) instead of
+#     the HTTP or socket library.
 deny_no_direct_http contains lib.finding(_http_meta, msg, call.file, call.line) if {
 	input.kind == "imports"
 	some file in input.files

@@ -3,12 +3,7 @@ package sentinel.architecture.protected
 import data.sentinel.imports
 import data.sentinel.lib
 
-_protected_meta := {
-	"rule": "architecture.protected",
-	"category": "architecture",
-	"severity": "high",
-	"fix": "Go through one of the allowed importers (the protected package's public face), or add the importer to allowed_importers.",
-}
+_protected_meta := {"rule": "architecture.protected"}
 
 _protected_specs contains spec if {
 	input.kind == "imports"
@@ -45,7 +40,9 @@ _protected_hits contains [spec, m, t] if {
 #     - sentinel.params.architecture.protected
 #   requires:
 #     - sentinel.params.architecture.protected
-#   fix: Import through an allowed importer, or add the importer to allowed_importers.
+#   fix: >-
+#     Go through one of the allowed importers (the protected package's public face), or add the
+#     importer to allowed_importers.
 deny_protected contains lib.finding(_protected_meta, msg, site.file, site.line) if {
 	some [spec, m, t] in _protected_hits
 	site := imports.site(m, t)

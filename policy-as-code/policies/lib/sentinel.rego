@@ -14,8 +14,10 @@ params(category) := p if {
 # One parameter with a default: params(category)[key], or default_value when it is not set.
 param(category, key, default_value) := object.get(params(category), key, default_value)
 
-# A result in the shape every output format and the bot read. meta holds rule, category,
-# severity and fix; file and line locate the finding (line 0 or null when there is none).
+# A result in the shape every output format and the bot read. meta holds the rule id (and a
+# severity only when the rule computes one); `sentinel check` adds title, description, fix and
+# severity from the rule's annotations. file and line locate the finding (line 0 or null when
+# there is none), so msg does not repeat them.
 finding(meta, msg, file, line) := object.union(meta, {
 	"msg": msg,
 	"_loc": {"file": file, "line": line},

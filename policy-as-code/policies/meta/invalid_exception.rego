@@ -2,12 +2,7 @@ package sentinel.meta.invalid_exception
 
 import data.sentinel.lib
 
-_meta := {
-	"rule": "meta.invalid_exception",
-	"category": "meta",
-	"severity": "high",
-	"fix": "Give the exception a reason and an expiry date (YYYY-MM-DD) within the allowed window, renew it, or fix the finding and delete the exception.",
-}
+_meta := {"rule": "meta.invalid_exception"}
 
 _max_days := lib.param("meta", "max_exception_days", 180)
 
@@ -78,7 +73,9 @@ _describe(entry) := "exception without a rule id" if not is_string(entry.rule)
 #   data:
 #     - sentinel.exceptions
 #     - sentinel.params.meta.max_exception_days
-#   fix: Add a reason and an expiry date within the window, or remove the exception.
+#   fix: >-
+#     Give the exception a reason and an expiry date (YYYY-MM-DD) within the allowed window, renew
+#     it, or fix the finding and delete the exception.
 deny_invalid_exception contains lib.finding_nowhere(_meta, msg) if {
 	input.kind == "files"
 	some index, entry in lib.exception_entries

@@ -2,12 +2,7 @@ package sentinel.meta.unscanned_file
 
 import data.sentinel.lib
 
-_meta(severity) := {
-	"rule": "meta.unscanned_file",
-	"category": "meta",
-	"severity": severity,
-	"fix": "Make the file readable source (valid UTF-8, no NUL bytes, under extract.max_file_bytes, parseable), or exclude it in extract.exclude or with a meta.unscanned_file exception if no rule needs to read it.",
-}
+_meta := {"rule": "meta.unscanned_file"}
 
 # deny (the default) or warn; any other value denies, so a typo cannot switch the rule off.
 _level := object.get(lib.param("meta", "unscanned_file", {}), "level", "deny")
@@ -24,14 +19,10 @@ _unscanned contains [p, msg] if {
 	is_string(p.file)
 	not lib.excepted("meta.unscanned_file", p.file)
 	msg := sprintf(
-		"%s: the %s extractor could not read this file fully (%s: %s), so the %s rules did not check it. Make it parseable UTF-8 text without NUL bytes under extract.max_file_bytes, or exclude it.",
-		[_where(p), input.kind, object.get(p, "code", "unreadable"), object.get(p, "message", ""), input.kind],
+		"the %s extractor could not read this file fully (%s: %s), so the %s rules did not check it. Make it parseable UTF-8 text without NUL bytes under extract.max_file_bytes, or exclude it.",
+		[input.kind, object.get(p, "code", "unreadable"), object.get(p, "message", ""), input.kind],
 	)
 }
-
-_where(p) := sprintf("%s:%d", [p.file, p.line]) if is_number(p.line)
-
-_where(p) := p.file if not is_number(object.get(p, "line", null))
 
 _line(p) := p.line if is_number(p.line)
 
@@ -51,14 +42,17 @@ _line(p) := 0 if not is_number(object.get(p, "line", null))
 #   input: any
 #   data:
 #     - sentinel.params.meta.unscanned_file.level
-#   fix: Make the file readable source, or exclude it.
-deny_unscanned_file contains lib.finding(_meta("high"), hit[1], hit[0].file, _line(hit[0])) if {
+#   fix: >-
+#     Make the file readable source (valid UTF-8, no NUL bytes, under extract.max_file_bytes,
+#     parseable), or exclude it in extract.exclude or with a meta.unscanned_file exception if no
+#     rule needs to read it.
+deny_unscanned_file contains lib.finding(_meta, hit[1], hit[0].file, _line(hit[0])) if {
 	not _warn_only
 	some hit in _unscanned
 }
 
 # METADATA
-# title: Every file is read fully (as a warning)
+# title: Every file is read fully
 # description: >-
 #   The same check as deny_unscanned_file when data.sentinel.params.meta.unscanned_file.level is
 #   warn.
@@ -68,8 +62,11 @@ deny_unscanned_file contains lib.finding(_meta("high"), hit[1], hit[0].file, _li
 #   input: any
 #   data:
 #     - sentinel.params.meta.unscanned_file.level
-#   fix: Make the file readable source, or exclude it.
-warn_unscanned_file contains lib.finding(_meta("medium"), hit[1], hit[0].file, _line(hit[0])) if {
+#   fix: >-
+#     Make the file readable source (valid UTF-8, no NUL bytes, under extract.max_file_bytes,
+#     parseable), or exclude it in extract.exclude or with a meta.unscanned_file exception if no
+#     rule needs to read it.
+warn_unscanned_file contains lib.finding(_meta, hit[1], hit[0].file, _line(hit[0])) if {
 	_warn_only
 	some hit in _unscanned
 }

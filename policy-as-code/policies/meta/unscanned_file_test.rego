@@ -18,16 +18,17 @@ test_every_problem_is_denied_with_its_file_and_line if {
 	count(findings) == 2
 	some f in findings
 	f.rule == "meta.unscanned_file"
-	f.severity == "high"
 	f._loc == {"file": "app/views.py", "line": 7}
-	contains(f.msg, "app/views.py:7: the imports extractor could not read this file fully (syntax: invalid syntax)")
+	startswith(f.msg, "the imports extractor could not read this file fully (syntax: invalid syntax)")
+	not contains(f.msg, "app/views.py")
 }
 
 test_a_problem_without_a_line_points_at_the_file if {
 	findings := rule.deny_unscanned_file with input as _doc("secrets", [_too_large])
 	some f in findings
 	f._loc == {"file": "dump.sql", "line": 0}
-	startswith(f.msg, "dump.sql: the secrets extractor")
+	startswith(f.msg, "the secrets extractor")
+	not contains(f.msg, "dump.sql")
 	contains(f.msg, "too_large")
 }
 
@@ -44,7 +45,6 @@ test_level_warn_turns_the_denial_into_a_warning if {
 		with data.sentinel.params.meta.unscanned_file.level as "warn"
 	some w in warnings
 	w.rule == "meta.unscanned_file"
-	w.severity == "medium"
 }
 
 test_an_unknown_level_still_denies if {

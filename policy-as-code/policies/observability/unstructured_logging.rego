@@ -2,12 +2,7 @@ package sentinel.observability.unstructured_logging
 
 import data.sentinel.lib
 
-_meta := {
-	"rule": "observability.unstructured_logging",
-	"category": "observability",
-	"severity": "low",
-	"fix": "Log through a logger with a constant message and the values as arguments or fields (logger.info(\"order paid\", extra={...})).",
-}
+_meta := {"rule": "observability.unstructured_logging"}
 
 _paths := lib.param("observability", "service_paths", ["**"])
 
@@ -34,7 +29,9 @@ _what := {
 #   data:
 #     - sentinel.params.observability.service_paths
 #     - sentinel.params.observability.exempt_paths
-#   fix: Use a logger with a constant message and structured fields.
+#   fix: >-
+#     Log through a logger with a constant message and the values as arguments or fields
+#     (logger.info("order paid", extra={...})).
 warn_unstructured_logging contains lib.finding(_meta, msg, u.file, u.line) if {
 	input.kind == "observability"
 	some u in input.unstructured_logs
@@ -42,8 +39,8 @@ warn_unstructured_logging contains lib.finding(_meta, msg, u.file, u.line) if {
 	not lib.path_in(u.file, _exempt)
 	not lib.excepted("observability.unstructured_logging", u.file)
 	msg := sprintf(
-		"%s:%d: %s logs with %s. Use a logger with a constant message and pass the values as fields.",
-		[u.file, u.line, u.call, object.get(_what, u.reason, u.reason)],
+		"%s logs with %s. Use a logger with a constant message and pass the values as fields.",
+		[u.call, object.get(_what, u.reason, u.reason)],
 	)
 }
 

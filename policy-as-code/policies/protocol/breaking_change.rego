@@ -2,12 +2,7 @@ package sentinel.protocol.breaking_change
 
 import data.sentinel.lib
 
-_breaking_change_meta := {
-	"rule": "protocol.breaking_change",
-	"category": "protocol",
-	"severity": "high",
-	"fix": "Keep the old element (deprecate it instead), or allowlist this change in data.sentinel.params.protocol.allowed_breaking with a reason.",
-}
+_breaking_change_meta := {"rule": "protocol.breaking_change"}
 
 _strictness := lib.param("protocol", "strictness", "WIRE_JSON")
 
@@ -38,7 +33,9 @@ _breaking_allowed(change) if {
 #   data:
 #     - sentinel.params.protocol.strictness
 #     - sentinel.params.protocol.allowed_breaking
-#   fix: Keep or deprecate the element, or allowlist the change with a reason.
+#   fix: >-
+#     Keep the old element (deprecate it instead), or allowlist this change in
+#     data.sentinel.params.protocol.allowed_breaking with a reason.
 deny_breaking_change contains lib.finding(_breaking_change_meta, msg, change.file, change.line) if {
 	input.kind == "proto"
 	some change in input.changes
@@ -47,8 +44,8 @@ deny_breaking_change contains lib.finding(_breaking_change_meta, msg, change.fil
 	not _breaking_allowed(change)
 	not lib.excepted("protocol.breaking_change", change.file)
 	msg := sprintf(
-		"%s:%d: breaking change %s (%s strictness) on %s: %s Keep or deprecate the element, or allowlist {rule: %s, element: %s, reason: ...} in data.sentinel.params.protocol.allowed_breaking.",
-		[change.file, change.line, change.rule, _strictness, change.element, change.message, change.rule, change.element],
+		"breaking change %s (%s strictness) on %s: %s Keep or deprecate the element, or allowlist {rule: %s, element: %s, reason: ...} in data.sentinel.params.protocol.allowed_breaking.",
+		[change.rule, _strictness, change.element, change.message, change.rule, change.element],
 	)
 }
 

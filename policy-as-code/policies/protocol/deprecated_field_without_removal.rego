@@ -2,12 +2,7 @@ package sentinel.protocol.deprecated_field_without_removal
 
 import data.sentinel.lib
 
-_deprecated_field_meta := {
-	"rule": "protocol.deprecated_field_without_removal",
-	"category": "protocol",
-	"severity": "low",
-	"fix": "Record when the field goes away: add it to data.sentinel.params.protocol.deprecations, set a removal option, or write it in the field's comment.",
-}
+_deprecated_field_meta := {"rule": "protocol.deprecated_field_without_removal"}
 
 _removal_pattern := lib.param("protocol", "removal_pattern", `(?i)\bremov(e|ed|al)\b.*\bv?[0-9]+(\.[0-9]+)*`)
 
@@ -46,7 +41,9 @@ _has_removal_version(field) if {
 #     - sentinel.params.protocol.deprecations
 #     - sentinel.params.protocol.removal_options
 #     - sentinel.params.protocol.removal_pattern
-#   fix: Record the removal version in data, an option or the comment.
+#   fix: >-
+#     Record when the field goes away: add it to data.sentinel.params.protocol.deprecations, set a
+#     removal option, or write it in the field's comment.
 warn_deprecated_field_without_removal contains lib.finding(_deprecated_field_meta, msg, field.file, field.line) if {
 	input.kind == "proto"
 	some file in input.files
@@ -56,8 +53,8 @@ warn_deprecated_field_without_removal contains lib.finding(_deprecated_field_met
 	not _has_removal_version(field)
 	not lib.excepted("protocol.deprecated_field_without_removal", field.file)
 	msg := sprintf(
-		"%s:%d: deprecated field %s has no removal version. Add \"%s: <version>\" under data.sentinel.params.protocol.deprecations (or a removal option or comment).",
-		[field.file, field.line, field.full_name, field.full_name],
+		"deprecated field %s has no removal version. Add \"%s: <version>\" under data.sentinel.params.protocol.deprecations (or a removal option or comment).",
+		[field.full_name, field.full_name],
 	)
 }
 

@@ -2,12 +2,7 @@ package sentinel.protocol.field_removed_without_reserve
 
 import data.sentinel.lib
 
-_reserved_meta := {
-	"rule": "protocol.field_removed_without_reserve",
-	"category": "protocol",
-	"severity": "high",
-	"fix": "Add `reserved <number>;` and `reserved \"<name>\";` to the message so neither can be reused.",
-}
+_reserved_meta := {"rule": "protocol.field_removed_without_reserve"}
 
 _missing_reservations(deleted) := [what |
 	some what in ["number", "name"]
@@ -30,7 +25,8 @@ _reserve_statement(deleted, missing) := concat(" ", [s |
 #   severity: high
 #   input: proto
 #   data: []
-#   fix: Reserve the deleted field's number and name in its message.
+#   fix: >-
+#     Add `reserved <number>;` and `reserved "<name>";` to the message so neither can be reused.
 deny_field_removed_without_reserve contains lib.finding(_reserved_meta, msg, deleted.file, deleted.line) if {
 	input.kind == "proto"
 	some deleted in input.deleted_fields
@@ -38,8 +34,8 @@ deny_field_removed_without_reserve contains lib.finding(_reserved_meta, msg, del
 	count(missing) > 0
 	not lib.excepted("protocol.field_removed_without_reserve", deleted.file)
 	msg := sprintf(
-		"%s:%d: field %s.%s (number %d) was removed without reserving its %s. Add to message %s: %s",
-		[deleted.file, deleted.line, deleted.message, deleted.name, deleted.number, concat(" and ", missing), deleted.message, _reserve_statement(deleted, missing)],
+		"field %s.%s (number %d) was removed without reserving its %s. Add to message %s: %s",
+		[deleted.message, deleted.name, deleted.number, concat(" and ", missing), deleted.message, _reserve_statement(deleted, missing)],
 	)
 }
 

@@ -2,12 +2,7 @@ package sentinel.protocol.new_required_field
 
 import data.sentinel.lib
 
-_required_field_meta := {
-	"rule": "protocol.new_required_field",
-	"category": "protocol",
-	"severity": "high",
-	"fix": "Declare the field optional (or implicit) and validate its presence in code; required can never be removed safely.",
-}
+_required_field_meta := {"rule": "protocol.new_required_field"}
 
 # Fields added to messages that exist at the base revision.
 _new_required contains {"element": a.element, "file": a.file, "line": a.line} if {
@@ -39,14 +34,16 @@ _new_required contains {"element": f.full_name, "file": f.file, "line": f.line} 
 #   severity: high
 #   input: proto
 #   data: []
-#   fix: Make the field optional and check its presence in code.
+#   fix: >-
+#     Declare the field optional (or implicit) and validate its presence in code; required can
+#     never be removed safely.
 deny_new_required_field contains lib.finding(_required_field_meta, msg, item.file, item.line) if {
 	input.kind == "proto"
 	some item in _new_required
 	not lib.excepted("protocol.new_required_field", item.file)
 	msg := sprintf(
-		"%s:%d: new field %s is declared required; required fields can never be removed safely. Make it optional and validate its presence in code.",
-		[item.file, item.line, item.element],
+		"new field %s is declared required; required fields can never be removed safely. Make it optional and validate its presence in code.",
+		[item.element],
 	)
 }
 

@@ -2,12 +2,7 @@ package sentinel.protocol.proto_without_spec_and_tests
 
 import data.sentinel.lib
 
-_meta := {
-	"rule": "protocol.proto_without_spec_and_tests",
-	"category": "protocol",
-	"severity": "medium",
-	"fix": "Update the protocol spec and add or change a test in the same change as the .proto file.",
-}
+_meta := {"rule": "protocol.proto_without_spec_and_tests"}
 
 _spec_paths := lib.param("protocol", "spec_paths", ["docs/**", "spec/**", "specs/**"])
 
@@ -62,15 +57,16 @@ _missing contains "a test" if {
 #   data:
 #     - sentinel.params.protocol.spec_paths
 #     - sentinel.params.protocol.test_paths
-#   fix: Change the spec and a test in the same change as the .proto file.
+#   fix: >-
+#     Update the protocol spec and add or change a test in the same change as the .proto file.
 deny_proto_without_spec_and_tests contains lib.finding(_meta, msg, first, 1) if {
 	count(_protos) > 0
 	count(_missing) > 0
 	first := _protos[0]
 	not lib.excepted("protocol.proto_without_spec_and_tests", first)
 	msg := sprintf(
-		"%s: .proto files changed (%s) without a change to %s. Update the spec and the tests in the same change.",
-		[first, concat(", ", _protos), concat(" or ", sort(_missing))],
+		".proto files changed (%s) without a change to %s. Update the spec and the tests in the same change.",
+		[concat(", ", _protos), concat(" or ", sort(_missing))],
 	)
 }
 

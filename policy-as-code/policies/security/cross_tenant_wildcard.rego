@@ -2,12 +2,7 @@ package sentinel.security.cross_tenant_wildcard
 
 import data.sentinel.lib
 
-_meta := {
-	"rule": "security.cross_tenant_wildcard",
-	"category": "security",
-	"severity": "critical",
-	"fix": "Scope the pattern to one tenant (tenant id before the wildcard), or go through an audited cross-tenant job.",
-}
+_meta := {"rule": "security.cross_tenant_wildcard"}
 
 # METADATA
 # title: No wildcard across tenants
@@ -20,7 +15,9 @@ _meta := {
 #   severity: critical
 #   input: tenancy
 #   data: []
-#   fix: Put the tenant id before the wildcard.
+#   fix: >-
+#     Scope the pattern to one tenant (tenant id before the wildcard), or go through an audited
+#     cross-tenant job.
 deny_cross_tenant_wildcard contains lib.finding(_meta, msg, site.file, site.line) if {
 	input.kind == "tenancy"
 	some site in input.sites

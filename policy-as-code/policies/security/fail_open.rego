@@ -2,12 +2,7 @@ package sentinel.security.fail_open
 
 import data.sentinel.lib
 
-_meta := {
-	"rule": "security.fail_open",
-	"category": "security",
-	"severity": "critical",
-	"fix": "Fail closed: on an error deny (return False, raise, or answer 403/503), never allow by default.",
-}
+_meta := {"rule": "security.fail_open"}
 
 _paths := lib.param("security", "safety_paths", [])
 
@@ -40,7 +35,9 @@ _in_safety_code(site) if {
 #   data:
 #     - sentinel.params.security.safety_paths
 #     - sentinel.params.security.safety_names
-#   fix: Deny on error and by default.
+#   fix: >-
+#     Fail closed: on an error deny (return False, raise, or answer 403/503), never allow by
+#     default.
 deny_fail_open contains lib.finding(_meta, msg, site.file, site.line) if {
 	input.kind == "safety"
 	some site in input.fail_open

@@ -2,12 +2,7 @@ package sentinel.security.secret_in_code
 
 import data.sentinel.lib
 
-_meta(severity) := {
-	"rule": "security.secret_in_code",
-	"category": "security",
-	"severity": severity,
-	"fix": "Remove the secret, rotate it, and load it from the environment or a secret store; mark false positives in the .secrets.baseline (is_secret: false) or with an allowlist comment.",
-}
+_meta := {"rule": "security.secret_in_code"}
 
 _params := lib.param("security", "secrets", {})
 
@@ -56,14 +51,16 @@ _allowed(f) if {
 #   data:
 #     - sentinel.params.security.secrets.allow_unaudited
 #     - sentinel.params.security.secrets.warn_contexts
-#   fix: Remove and rotate the secret; mark false positives in the baseline.
-deny_secret_in_code contains lib.finding(_meta("critical"), _message(f), f.file, f.line) if {
+#   fix: >-
+#     Remove the secret, rotate it, and load it from the environment or a secret store; mark false
+#     positives in the .secrets.baseline (is_secret: false) or with an allowlist comment.
+deny_secret_in_code contains lib.finding(_meta, _message(f), f.file, f.line) if {
 	some f in _reported
 	not _context(f) in _warn_contexts
 }
 
 # METADATA
-# title: No secrets in tests, fixtures, docs, notebooks or CI files
+# title: No secrets in code
 # description: >-
 #   The same check as deny_secret_in_code for findings whose context (test, fixture, docs,
 #   notebook, ci: path globs of the secrets extractor, Rust #[cfg(test)] items) is listed in
@@ -75,8 +72,10 @@ deny_secret_in_code contains lib.finding(_meta("critical"), _message(f), f.file,
 #   data:
 #     - sentinel.params.security.secrets.allow_unaudited
 #     - sentinel.params.security.secrets.warn_contexts
-#   fix: Remove and rotate the secret; mark false positives in the baseline.
-warn_secret_in_code contains lib.finding(_meta("medium"), _message(f), f.file, f.line) if {
+#   fix: >-
+#     Remove the secret, rotate it, and load it from the environment or a secret store; mark false
+#     positives in the .secrets.baseline (is_secret: false) or with an allowlist comment.
+warn_secret_in_code contains lib.finding(_meta, _message(f), f.file, f.line) if {
 	some f in _reported
 	_context(f) in _warn_contexts
 }

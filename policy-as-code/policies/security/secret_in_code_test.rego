@@ -62,7 +62,6 @@ test_findings_in_tests_fixtures_docs_notebooks_and_ci_are_warnings if {
 test_warning_names_the_context_and_not_the_location if {
 	some w in rule.warn_secret_in_code with input as {"kind": "secrets", "findings": [_in("fixture")]}
 	w._loc == {"file": "app/settings.py", "line": 3}
-	w.severity == "medium"
 	contains(w.msg, "in fixture")
 	not startswith(w.msg, "app/settings.py")
 }

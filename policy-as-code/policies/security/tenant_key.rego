@@ -2,12 +2,7 @@ package sentinel.security.tenant_key
 
 import data.sentinel.lib
 
-_meta := {
-	"rule": "security.tenant_key",
-	"category": "security",
-	"severity": "critical",
-	"fix": "Build the key, subject or topic from the tenant id (for example f\"{tenant_id}:orders:{order_id}\").",
-}
+_meta := {"rule": "security.tenant_key"}
 
 _params := lib.param("security", "tenancy", {})
 
@@ -46,7 +41,10 @@ _in_scope(site) if {
 #   data:
 #     - sentinel.params.security.tenancy.paths
 #     - sentinel.params.security.tenancy.shared_keys
-#   fix: Build the key from the tenant id.
+#   fix: >-
+#     Build the key, subject or topic from the tenant id (for example
+#     f"{tenant_id}:orders:{order_id}"); where a wrapper takes the key as a parameter, make every
+#     caller pass one that carries the tenant id.
 deny_tenant_key contains lib.finding(_meta, msg, site.file, site.line) if {
 	input.kind == "tenancy"
 	some site in input.sites
@@ -58,12 +56,24 @@ deny_tenant_key contains lib.finding(_meta, msg, site.file, site.line) if {
 	)
 }
 
-_unknown_meta := object.union(_meta, {
-	"severity": "medium",
-	"fix": "Make sure every caller passes a key that carries the tenant id, or take the tenant id as a parameter and build the key here.",
-})
-
-warn_tenant_key contains lib.finding(_unknown_meta, msg, site.file, site.line) if {
+# METADATA
+# title: Keys, subjects and topics carry a tenant id
+# description: >-
+#   In the configured paths, a cache key, subject or topic that is only a parameter of the
+#   function using it (a generic wrapper) may or may not carry a tenant id: its callers decide.
+#   A warning, so that the callers get checked.
+# custom:
+#   id: security.tenant_key
+#   severity: medium
+#   input: tenancy
+#   data:
+#     - sentinel.params.security.tenancy.paths
+#     - sentinel.params.security.tenancy.shared_keys
+#   fix: >-
+#     Build the key, subject or topic from the tenant id (for example
+#     f"{tenant_id}:orders:{order_id}"); where a wrapper takes the key as a parameter, make every
+#     caller pass one that carries the tenant id.
+warn_tenant_key contains lib.finding(_meta, msg, site.file, site.line) if {
 	input.kind == "tenancy"
 	some site in input.sites
 	_tenant(site) == "unknown"

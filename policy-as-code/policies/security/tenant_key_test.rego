@@ -63,7 +63,6 @@ test_key_that_is_only_a_parameter_is_a_warning_not_a_denial if {
 	count(warnings) == 1
 	some w in warnings
 	w.rule == "security.tenant_key"
-	w.severity == "medium"
 	w._loc == {"file": "app/orders/cache.py", "line": 14}
 	not startswith(w.msg, "app/")
 }

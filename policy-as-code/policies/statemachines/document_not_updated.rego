@@ -2,12 +2,7 @@ package sentinel.statemachines.document_not_updated
 
 import data.sentinel.lib
 
-_meta := {
-	"rule": "statemachines.document_not_updated",
-	"category": "statemachines",
-	"severity": "medium",
-	"fix": "Update the state-machine document in the same change (states, transitions, events), or confirm it still holds by touching its revision note.",
-}
+_meta := {"rule": "statemachines.document_not_updated"}
 
 _shown(files) := concat(", ", array.slice(files, 0, 5)) if count(files) <= 5
 
@@ -25,7 +20,9 @@ _shown(files) := sprintf("%s and %d more", [concat(", ", array.slice(files, 0, 5
 #   severity: medium
 #   input: statemachines
 #   data: []
-#   fix: Update the document in the same change.
+#   fix: >-
+#     Update the state-machine document in the same change (states, transitions, events), or
+#     confirm it still holds by touching its revision note.
 deny_document_not_updated contains lib.finding(_meta, msg, m.file, m.line) if {
 	input.kind == "statemachines"
 	some m in input.machines
@@ -33,8 +30,8 @@ deny_document_not_updated contains lib.finding(_meta, msg, m.file, m.line) if {
 	count(m.covered_changed) > 0
 	not lib.excepted("statemachines.document_not_updated", m.file)
 	msg := sprintf(
-		"%s:%d: code covered by state machine %s changed (%s) but the document did not. Update its states and transitions in the same change.",
-		[m.file, m.line, m.name, _shown(sort(m.covered_changed))],
+		"code covered by state machine %s changed (%s) but the document did not. Update its states and transitions in the same change.",
+		[m.name, _shown(sort(m.covered_changed))],
 	)
 }
 

@@ -2,12 +2,7 @@ package sentinel.statemachines.unmentioned_state
 
 import data.sentinel.lib
 
-_meta := {
-	"rule": "statemachines.unmentioned_state",
-	"category": "statemachines",
-	"severity": "low",
-	"fix": "Remove the state or transition from the document if the code no longer has it, or fix its name to the one the code uses.",
-}
+_meta := {"rule": "statemachines.unmentioned_state"}
 
 # Where the document names it: its state entry, else the first transition naming it, else the
 # TLA+ definition, else the document's first line.
@@ -50,7 +45,9 @@ _named(m, name) if {
 #   severity: low
 #   input: statemachines
 #   data: []
-#   fix: Remove or rename the stale state or transition.
+#   fix: >-
+#     Remove the state or transition from the document if the code no longer has it, or fix its
+#     name to the one the code uses.
 warn_unmentioned_state contains lib.finding(_meta, msg, m.file, _line(m, x.name)) if {
 	input.kind == "statemachines"
 	some m in input.machines
@@ -59,8 +56,8 @@ warn_unmentioned_state contains lib.finding(_meta, msg, m.file, _line(m, x.name)
 	not x.mentioned
 	not lib.excepted("statemachines.unmentioned_state", m.file)
 	msg := sprintf(
-		"%s:%d: %s %s of state machine %s is not named in the code it covers (%d files). Remove it from the document or use the name the code uses.",
-		[m.file, _line(m, x.name), x.kind, x.name, m.name, count(m.covered_files)],
+		"%s %s of state machine %s is not named in the code it covers (%d files). Remove it from the document or use the name the code uses.",
+		[x.kind, x.name, m.name, count(m.covered_files)],
 	)
 }
 

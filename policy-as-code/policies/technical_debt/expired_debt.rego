@@ -2,12 +2,7 @@ package sentinel.technical_debt.expired_debt
 
 import data.sentinel.lib
 
-_meta := {
-	"rule": "technical_debt.expired_debt",
-	"category": "technical_debt",
-	"severity": "high",
-	"fix": "Pay the debt and close the item, or agree a new TTL with its owner and update the item.",
-}
+_meta := {"rule": "technical_debt.expired_debt"}
 
 _closed := {lower(s) | some s in lib.param("technical_debt", "closed_statuses", ["closed", "done", "resolved"])}
 
@@ -37,7 +32,8 @@ _expired(item) if {
 #   input: techdebt
 #   data:
 #     - sentinel.params.technical_debt.closed_statuses
-#   fix: Pay the debt and close the item, or renew its TTL with the owner.
+#   fix: >-
+#     Pay the debt and close the item, or agree a new TTL with its owner and update the item.
 deny_expired_debt contains lib.finding(_meta, msg, item.file, item.line) if {
 	input.kind == "techdebt"
 	some item in input.items
@@ -45,8 +41,8 @@ deny_expired_debt contains lib.finding(_meta, msg, item.file, item.line) if {
 	_expired(item)
 	not lib.excepted("technical_debt.expired_debt", item.file)
 	msg := sprintf(
-		"%s:%d: debt item %s (owner %v, severity %v) expired on %s. Pay it and close the item, or renew its TTL with the owner.",
-		[item.file, item.line, item.id, item.owner, item.severity, item.expires],
+		"debt item %s (owner %v, severity %v) expired on %s. Pay it and close the item, or renew its TTL with the owner.",
+		[item.id, item.owner, item.severity, item.expires],
 	)
 }
 

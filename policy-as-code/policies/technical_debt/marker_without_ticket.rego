@@ -2,12 +2,7 @@ package sentinel.technical_debt.marker_without_ticket
 
 import data.sentinel.lib
 
-_meta := {
-	"rule": "technical_debt.marker_without_ticket",
-	"category": "technical_debt",
-	"severity": "medium",
-	"fix": "Open a ticket (or a registry item) and put its id in the comment, or do the work and delete the marker.",
-}
+_meta := {"rule": "technical_debt.marker_without_ticket"}
 
 _has_ticket(t) if {
 	is_string(t.ticket)
@@ -25,15 +20,17 @@ _has_ticket(t) if {
 #   severity: medium
 #   input: todos
 #   data: []
-#   fix: Put the ticket id in the comment, or do the work.
+#   fix: >-
+#     Open a ticket (or a registry item) and put its id in the comment, or do the work and delete
+#     the marker.
 deny_marker_without_ticket contains lib.finding(_meta, msg, t.file, t.line) if {
 	input.kind == "todos"
 	some t in input.todos
 	not _has_ticket(t)
 	not lib.excepted("technical_debt.marker_without_ticket", t.file)
 	msg := sprintf(
-		"%s:%d: %s marker without a ticket id (%q). Add the ticket (e.g. TD-123) to the comment, or do the work and remove the marker.",
-		[t.file, t.line, t.marker, t.text],
+		"%s marker without a ticket id (%q). Add the ticket (e.g. TD-123) to the comment, or do the work and remove the marker.",
+		[t.marker, t.text],
 	)
 }
 

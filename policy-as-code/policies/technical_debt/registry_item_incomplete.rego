@@ -2,12 +2,7 @@ package sentinel.technical_debt.registry_item_incomplete
 
 import data.sentinel.lib
 
-_meta := {
-	"rule": "technical_debt.registry_item_incomplete",
-	"category": "technical_debt",
-	"severity": "medium",
-	"fix": "Give the item an id, a severity from the list, an owner and a ttl (or expires) in its front matter.",
-}
+_meta := {"rule": "technical_debt.registry_item_incomplete"}
 
 # METADATA
 # title: Registry items are complete
@@ -20,15 +15,17 @@ _meta := {
 #   severity: medium
 #   input: techdebt
 #   data: []
-#   fix: Complete the item's front matter.
+#   fix: >-
+#     Give the item an id, a severity from the list, an owner and a ttl (or expires) in its front
+#     matter.
 deny_registry_item_incomplete contains lib.finding(_meta, msg, item.file, item.line) if {
 	input.kind == "techdebt"
 	some item in input.items
 	count(item.errors) > 0
 	not lib.excepted("technical_debt.registry_item_incomplete", item.file)
 	msg := sprintf(
-		"%s:%d: registry item %v is incomplete: %s. Fix its front matter.",
-		[item.file, item.line, object.get(item, "id", null), concat("; ", item.errors)],
+		"registry item %v is incomplete: %s. Fix its front matter.",
+		[object.get(item, "id", null), concat("; ", item.errors)],
 	)
 }
 

@@ -2,12 +2,7 @@ package sentinel.technical_debt.unknown_ticket
 
 import data.sentinel.lib
 
-_meta := {
-	"rule": "technical_debt.unknown_ticket",
-	"category": "technical_debt",
-	"severity": "medium",
-	"fix": "Add the item to the technical-debt registry, or correct the id in the comment.",
-}
+_meta := {"rule": "technical_debt.unknown_ticket"}
 
 _pattern := lib.param("technical_debt", "registry_ticket_pattern", `^TD-[0-9]+$`)
 
@@ -23,7 +18,8 @@ _pattern := lib.param("technical_debt", "registry_ticket_pattern", `^TD-[0-9]+$`
 #   input: todos
 #   data:
 #     - sentinel.params.technical_debt.registry_ticket_pattern
-#   fix: Add the item to the registry or fix the id.
+#   fix: >-
+#     Add the item to the technical-debt registry, or correct the id in the comment.
 deny_unknown_ticket contains lib.finding(_meta, msg, t.file, t.line) if {
 	input.kind == "todos"
 	is_array(input.registry.ids)
@@ -34,8 +30,8 @@ deny_unknown_ticket contains lib.finding(_meta, msg, t.file, t.line) if {
 	not t.ticket in known
 	not lib.excepted("technical_debt.unknown_ticket", t.file)
 	msg := sprintf(
-		"%s:%d: %s names ticket %s, which is not in the technical-debt registry. Add the item to the registry or correct the id.",
-		[t.file, t.line, t.marker, t.ticket],
+		"%s names ticket %s, which is not in the technical-debt registry. Add the item to the registry or correct the id.",
+		[t.marker, t.ticket],
 	)
 }
 

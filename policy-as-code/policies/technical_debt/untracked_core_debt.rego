@@ -2,12 +2,7 @@ package sentinel.technical_debt.untracked_core_debt
 
 import data.sentinel.lib
 
-_meta := {
-	"rule": "technical_debt.untracked_core_debt",
-	"category": "technical_debt",
-	"severity": "high",
-	"fix": "Track the debt in the technical-debt registry (an item with severity, owner and TTL) and reference its id in the comment.",
-}
+_meta := {"rule": "technical_debt.untracked_core_debt"}
 
 _core_paths := object.get(lib.params("core"), "paths", [])
 
@@ -28,7 +23,9 @@ _pattern := lib.param("technical_debt", "registry_ticket_pattern", `^TD-[0-9]+$`
 #     - sentinel.params.technical_debt.registry_ticket_pattern
 #   requires:
 #     - sentinel.params.core.paths
-#   fix: Add a registry item and reference its id.
+#   fix: >-
+#     Track the debt in the technical-debt registry (an item with severity, owner and TTL) and
+#     reference its id in the comment.
 deny_untracked_core_debt contains lib.finding(_meta, msg, t.file, t.line) if {
 	input.kind == "todos"
 	some t in input.todos
@@ -37,8 +34,8 @@ deny_untracked_core_debt contains lib.finding(_meta, msg, t.file, t.line) if {
 	lib.path_in(t.file, _core_paths)
 	not lib.excepted("technical_debt.untracked_core_debt", t.file)
 	msg := sprintf(
-		"%s:%d: %s in a core path references %s, not a registry item. Track core debt in the registry (severity, owner, TTL) and reference its id.",
-		[t.file, t.line, t.marker, t.ticket],
+		"%s in a core path references %s, not a registry item. Track core debt in the registry (severity, owner, TTL) and reference its id.",
+		[t.marker, t.ticket],
 	)
 }
 

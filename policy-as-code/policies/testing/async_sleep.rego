@@ -2,12 +2,7 @@ package sentinel.testing.async_sleep
 
 import data.sentinel.lib
 
-_meta(severity) := {
-	"rule": "testing.async_sleep",
-	"category": "testing",
-	"severity": severity,
-	"fix": "Wait for the event instead of sleeping: await the task or future, use an event or condition, or a fake clock.",
-}
+_meta := {"rule": "testing.async_sleep"}
 
 _core_tests := lib.param("testing", "core_test_paths", ["**"])
 
@@ -19,8 +14,8 @@ _sleeping_async := [{"test": t, "sleep": s} |
 ]
 
 _message(t, s) := sprintf(
-	"%s:%d: async test %s sleeps (%s); sleeps make async tests slow and flaky. Await the event, task or future instead, or use a fake clock.",
-	[s.file, s.line, t.name, s.name],
+	"async test %s sleeps (%s); sleeps make async tests slow and flaky. Await the event, task or future instead, or use a fake clock.",
+	[t.name, s.name],
 )
 
 # METADATA
@@ -35,8 +30,10 @@ _message(t, s) := sprintf(
 #   input: tests
 #   data:
 #     - sentinel.params.testing.core_test_paths
-#   fix: Await the event instead of sleeping.
-deny_async_sleep contains lib.finding(_meta("medium"), _message(t, s), s.file, s.line) if {
+#   fix: >-
+#     Wait for the event instead of sleeping: await the task or future, use an event or condition,
+#     or a fake clock.
+deny_async_sleep contains lib.finding(_meta, _message(t, s), s.file, s.line) if {
 	some hit in _sleeping_async
 	t := hit.test
 	s := hit.sleep
@@ -45,7 +42,7 @@ deny_async_sleep contains lib.finding(_meta("medium"), _message(t, s), s.file, s
 }
 
 # METADATA
-# title: Async tests do not sleep (outside core paths)
+# title: Async tests do not sleep
 # description: >-
 #   The same check as deny_async_sleep for async tests outside core_test_paths: a warning.
 # custom:
@@ -54,8 +51,10 @@ deny_async_sleep contains lib.finding(_meta("medium"), _message(t, s), s.file, s
 #   input: tests
 #   data:
 #     - sentinel.params.testing.core_test_paths
-#   fix: Await the event instead of sleeping.
-warn_async_sleep contains lib.finding(_meta("low"), _message(t, s), s.file, s.line) if {
+#   fix: >-
+#     Wait for the event instead of sleeping: await the task or future, use an event or condition,
+#     or a fake clock.
+warn_async_sleep contains lib.finding(_meta, _message(t, s), s.file, s.line) if {
 	some hit in _sleeping_async
 	t := hit.test
 	s := hit.sleep

@@ -2,12 +2,7 @@ package sentinel.testing.changed_line_coverage
 
 import data.sentinel.lib
 
-_meta := {
-	"rule": "testing.changed_line_coverage",
-	"category": "testing",
-	"severity": "high",
-	"fix": "Add tests that run the changed lines listed in the message.",
-}
+_meta := {"rule": "testing.changed_line_coverage"}
 
 _coverage := lib.param("testing", "coverage", {})
 
@@ -27,7 +22,8 @@ _shown(lines) := concat(", ", [sprintf("%d", [n]) | some n in array.slice(lines,
 #   input: coverage
 #   data:
 #     - sentinel.params.testing.coverage.changed_lines_min
-#   fix: Add tests that run the uncovered changed lines.
+#   fix: >-
+#     Add tests that run the changed lines listed in the message.
 deny_changed_line_coverage contains lib.finding(_meta, msg, f.file, f.line) if {
 	input.kind == "coverage"
 	is_number(input.changed.percent)
@@ -36,8 +32,8 @@ deny_changed_line_coverage contains lib.finding(_meta, msg, f.file, f.line) if {
 	f.missed > 0
 	not lib.excepted("testing.changed_line_coverage", f.file)
 	msg := sprintf(
-		"%s:%d: %d of %d measured changed lines are not covered (lines %s); changed-line coverage is %v%%, below %v%%. Add tests that run them.",
-		[f.file, f.line, f.missed, f.measured, _shown(f.missed_lines), input.changed.percent, _minimum],
+		"%d of %d measured changed lines are not covered (lines %s); changed-line coverage is %v%%, below %v%%. Add tests that run them.",
+		[f.missed, f.measured, _shown(f.missed_lines), input.changed.percent, _minimum],
 	)
 }
 

@@ -2,12 +2,7 @@ package sentinel.testing.coverage_drop
 
 import data.sentinel.lib
 
-_meta := {
-	"rule": "testing.coverage_drop",
-	"category": "testing",
-	"severity": "high",
-	"fix": "Add tests for the uncovered code, or update the baseline in the same change if the drop is intended.",
-}
+_meta := {"rule": "testing.coverage_drop"}
 
 _coverage := lib.param("testing", "coverage", {})
 
@@ -24,15 +19,17 @@ _max_drop := object.get(_coverage, "max_drop", 0.5)
 #   input: coverage
 #   data:
 #     - sentinel.params.testing.coverage.max_drop
-#   fix: Cover the new code, or update the baseline if the drop is intended.
+#   fix: >-
+#     Add tests for the uncovered code, or update the baseline in the same change if the drop is
+#     intended.
 deny_coverage_drop contains lib.finding(_meta, msg, input.baseline.file, input.baseline.line) if {
 	input.kind == "coverage"
 	is_number(input.baseline.delta)
 	0 - input.baseline.delta > _max_drop
 	not lib.excepted("testing.coverage_drop", input.baseline.file)
 	msg := sprintf(
-		"%s:%d: total line coverage is %v%%, %v points below the baseline %v%% (tolerance %v). Cover the new code or update the baseline.",
-		[input.baseline.file, input.baseline.line, input.totals.percent, 0 - input.baseline.delta, input.baseline.total_percent, _max_drop],
+		"total line coverage is %v%%, %v points below the baseline %v%% (tolerance %v). Cover the new code or update the baseline.",
+		[input.totals.percent, 0 - input.baseline.delta, input.baseline.total_percent, _max_drop],
 	)
 }
 

@@ -2,12 +2,7 @@ package sentinel.testing.cross_layer_without_integration_test
 
 import data.sentinel.lib
 
-_meta := {
-	"rule": "testing.cross_layer_without_integration_test",
-	"category": "testing",
-	"severity": "medium",
-	"fix": "Add or change an integration test (under the integration test paths) that runs the layers together.",
-}
+_meta := {"rule": "testing.cross_layer_without_integration_test"}
 
 _layers := lib.param("core", "layers", {})
 
@@ -59,8 +54,8 @@ deny_cross_layer_without_integration_test contains lib.finding(_meta, msg, file,
 	file := _touched[names[1]]
 	not lib.excepted("testing.cross_layer_without_integration_test", file)
 	msg := sprintf(
-		"%s: the change touches %d layers (%s) but no integration test (%s) was added or changed. Add one that runs these layers together.",
-		[file, count(names), concat(", ", [sprintf("%s: %s", [n, _touched[n]]) | some n in names]), concat(", ", _integration_paths)],
+		"the change touches %d layers (%s) but no integration test (%s) was added or changed. Add one that runs these layers together.",
+		[count(names), concat(", ", [sprintf("%s: %s", [n, _touched[n]]) | some n in names]), concat(", ", _integration_paths)],
 	)
 }
 

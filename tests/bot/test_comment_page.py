@@ -1,0 +1,131 @@
+"""docs/getting-started.md as a test: a repository with an old violation gets a baseline and starts
+green, a new violation blocks, and the PR comment for it reads as its findings once rendered.
+
+The comment's Markdown is rendered to one HTML page (testsupport.comment_page); headless Chromium
+gives the text that page shows and captures it. ``make screenshot`` runs this module with
+SENTINEL_SCREENSHOT=docs/images/pr-comment.png, so the committed image is one these checks passed
+on. The files below are the ones the guide shows: change them together.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sentinel.bot.context import GitHubContext
+from sentinel.bot.findings import Finding, collect, load_results
+from sentinel.bot.render import Renderer
+from sentinel.bot.settings import BotSettings
+from sentinel.cli import main
+from tests.conftest import GitRepo
+from testsupport.comment_page import capture, comment_html, find_chromium, png_size_and_colours
+
+ORDERS = "def total(items):\n    # TODO handle empty lists\n    return sum(items)\n"
+PAYMENTS = (
+    'AWS_KEY_ID = "AKIAZ3M5QW7PLX2RT4NV"\n'
+    "\n"
+    "\n"
+    "async def refund(order_id):\n"
+    "    # FIXME refunds are never retried\n"
+    "    return order_id\n"
+)
+# The two extractors these findings need: the whole library runs, on less input.
+CONFIG = "extract:\n  kinds: [todos, secrets]\n"
+WIDTH, HEIGHT = 900, 700
+
+
+@dataclass(frozen=True)
+class Walkthrough:
+    exit_codes: dict[str, int]
+    head_sha: str
+    findings: list[Finding]
+
+
+def _sentinel(*args: str) -> int:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False).exit_code
+
+
+@pytest.fixture(scope="module")
+def walkthrough(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Walkthrough]:
+    root = tmp_path_factory.mktemp("getting-started")
+    repo = GitRepo(root)
+    codes: dict[str, int] = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(root)
+        # Fixed commit dates: the same commits, so the same screenshot, on every run.
+        patch.setenv("GIT_AUTHOR_DATE", "1767607200 +0000")
+        patch.setenv("GIT_COMMITTER_DATE", "1767607200 +0000")
+        repo.write("conftest.yml", CONFIG)
+        repo.write("app/orders.py", ORDERS)
+        repo.commit("existing code")
+        codes["check before the baseline"] = _sentinel("check", "-q")
+        codes["baseline create"] = _sentinel("baseline", "create")
+        repo.write(".gitignore", ".sentinel/\n")
+        repo.commit("Sentinel baseline")
+        codes["check with the baseline"] = _sentinel("check", "-q")
+        repo.write("app/payments.py", PAYMENTS)
+        sha = repo.commit("payments")
+        codes["check with a new violation"] = _sentinel("check", "-q", "--results-file", "results.json")
+        findings = collect(load_results(root / "results.json"))
+    yield Walkthrough(codes, sha, findings)
+
+
+def test_a_baseline_starts_green_and_only_the_new_violations_block(walkthrough: Walkthrough) -> None:
+    assert walkthrough.exit_codes == {
+        "check before the baseline": 1,
+        "baseline create": 0,
+        "check with the baseline": 0,
+        "check with a new violation": 1,
+    }
+    blocking = [(f.rule, f.location) for f in walkthrough.findings if f.blocking]
+    assert sorted(blocking) == [
+        ("security.secret_in_code", "app/payments.py:1"),
+        ("technical_debt.marker_without_ticket", "app/payments.py:5"),
+    ]
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    found = find_chromium()
+    if found is None:
+        pytest.fail(
+            "headless Chromium is missing: `apt-get install -y chromium` (.ci/run does it)", pytrace=False
+        )
+    return found
+
+
+def test_the_pr_comment_shows_a_reader_its_findings(
+    walkthrough: Walkthrough, chromium: str, tmp_path: Path
+) -> None:
+    context = GitHubContext(repository="octo/shop", pr_number=7, head_sha=walkthrough.head_sha)
+    findings = walkthrough.findings
+    page = tmp_path / "comment.html"
+    page.write_text(comment_html(Renderer(BotSettings(), context).comment(findings)), encoding="utf-8")
+
+    png = tmp_path / "pr-comment.png"
+    text = capture(chromium, page, png, WIDTH, HEIGHT)
+    assert "Sentinel: 2 blocking findings" in text
+    assert "Category Severity Blocking Warnings" in text
+    for f in findings:
+        assert f"{f.category} {f.severity} 1 0" in text
+        assert f"{f.rule} · {f.severity} · 1" in text
+        # The messages quote code in backticks: a reader sees the code, not the backticks.
+        message = " ".join(f.message.replace("`", "").split())
+        assert f"{f.location}: {message}" in text
+    assert "refunds are never retried" in text
+    assert "AWS Access Key" in text
+    assert "handle empty lists" not in text  # baselined: not a finding of this pull request
+
+    width, height, values = png_size_and_colours(png)
+    assert (width, height) == (WIDTH, HEIGHT)
+    assert values > 64, "the capture is blank"
+    destination = os.environ.get("SENTINEL_SCREENSHOT")
+    if destination:
+        Path(destination).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(png, destination)

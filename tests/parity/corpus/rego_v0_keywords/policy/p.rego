@@ -1,0 +1,5 @@
+package main
+
+deny contains "y" if {
+	input.a
+}

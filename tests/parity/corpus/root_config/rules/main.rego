@@ -1,0 +1,3 @@
+package main
+
+deny contains "bad" if input.bad

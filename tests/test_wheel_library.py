@@ -1,0 +1,117 @@
+"""The built wheel carries the rule library: installed as a library, away from this repository,
+``sentinel`` runs, lists and verifies the shipped rules with no ``-p``.
+
+The wheel is built offline (no index, no build isolation, a dead proxy, so nothing is fetched) from
+a copy of the sources, so the build writes no ``build/`` or ``*.egg-info`` into the work tree. It is
+unpacked and put on ``PYTHONPATH`` of the project's interpreter, run from an empty folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# What the wheel is built from (pyproject.toml's packages and package data; sentinel/_library is a
+# relative symlink to policy-as-code/).
+SOURCES = ["pyproject.toml", "README.md", "sentinel", "extractors", "policy-as-code"]
+CLI = 'import sys; from sentinel.cli import main; sys.argv[0] = "sentinel"; main()'
+TODOS = ('{"kind": "todos", "schema_version": 1, "root": ".", "revision": null, "todos": '
+         '[{"marker": "TODO", "text": "fix", "ticket": null, "file": "a.py", "line": 3}]}')
+_DEAD_PROXY = "http://127.0.0.1:9"
+
+
+@pytest.fixture(scope="module")
+def unpacked(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel built from a copy of the sources, unpacked."""
+    base = tmp_path_factory.mktemp("wheel")
+    source = base / "src"
+    source.mkdir()
+    for name in SOURCES:
+        path = ROOT / name
+        if path.is_dir():
+            shutil.copytree(path, source / name, symlinks=True, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(path, source / name)
+    env = {**os.environ, "PIP_NO_INDEX": "1", "PIP_CONFIG_FILE": os.devnull,
+           "HTTP_PROXY": _DEAD_PROXY, "HTTPS_PROXY": _DEAD_PROXY, "http_proxy": _DEAD_PROXY,
+           "https_proxy": _DEAD_PROXY}
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
+         "-w", str(base / "dist"), "."],
+        cwd=source, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert built.returncode == 0, built.stdout + built.stderr
+    (wheel,) = (base / "dist").glob("sentinel_policy-*.whl")
+    target = base / "unpacked"
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(target)
+    return target
+
+
+def _run(unpacked: Path, cwd: Path, *args: str, code: str = CLI) -> subprocess.CompletedProcess[str]:
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("SENTINEL_", "PYTHON", "HYPOTHESIS"))}
+    env["PYTHONPATH"] = str(unpacked)
+    env["PYTHONNOUSERSITE"] = "1"
+    return subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=300, check=False)
+
+
+@pytest.fixture
+def empty_cwd(tmp_path: Path) -> Path:
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    return folder
+
+
+def test_the_package_and_its_library_come_from_the_unpacked_wheel(unpacked: Path, empty_cwd: Path) -> None:
+    done = _run(unpacked, empty_cwd, code=(
+        "import sentinel, extractors; from sentinel.library import library_dir; "
+        "print(sentinel.__file__); print(extractors.__file__); print(library_dir())"
+    ))
+    assert done.returncode == 0, done.stderr
+    paths = [Path(line) for line in done.stdout.split()]
+    assert len(paths) == 3
+    for path in paths:
+        assert path.resolve().is_relative_to(unpacked.resolve())
+    library = paths[2]
+    assert not library.is_symlink()
+    assert len(list((library / "policies").rglob("*.rego"))) > 20
+
+
+def test_the_library_shipped_in_the_wheel_is_listed(unpacked: Path, empty_cwd: Path) -> None:
+    done = _run(unpacked, empty_cwd, "policies", "list")
+    assert done.returncode == 0, done.stderr
+    rules = set(re.findall(r"^([a-z_]+\.[a-z_]+)\s", done.stdout, flags=re.MULTILINE))
+    assert {"technical_debt.marker_without_ticket", "security.secret_in_code",
+            "architecture.forbidden_import"} <= rules
+    assert len(rules) > 20
+
+
+def test_verify_without_a_policy_path_runs_the_shipped_library_tests(unpacked: Path, empty_cwd: Path) -> None:
+    done = _run(unpacked, empty_cwd, "verify")
+    assert done.returncode == 0, done.stdout + done.stderr
+    summary = re.search(r"^(\d+) tests?, (\d+) passed, 0 warnings, 0 failures", done.stdout,
+                        flags=re.MULTILINE)
+    assert summary, done.stdout
+    assert int(summary.group(1)) == int(summary.group(2)) > 100
+
+
+def test_test_without_a_policy_path_applies_the_shipped_rules(
+    unpacked: Path, empty_cwd: Path, tmp_path: Path,
+) -> None:
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    (inputs / "todos.json").write_text(TODOS, encoding="utf-8")
+    done = _run(unpacked, empty_cwd, "test", "--all-namespaces", str(inputs / "todos.json"))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "sentinel.technical_debt.marker_without_ticket" in done.stdout
+    assert 'TODO marker without a ticket id ("fix")' in done.stdout
