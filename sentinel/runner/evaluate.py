@@ -94,6 +94,7 @@ def rule_kind(name: str) -> str | None:
     return None
 
 
+@functools.cache
 def strip_rule_prefix(name: str) -> str:
     """The name an ``exception`` entry uses: conftest's removeRulePrefix (plain deny/warn/violation
     are matched by ``""``)."""
@@ -170,17 +171,30 @@ def file_info(name: str) -> dict[str, str]:
     return {"name": os.path.basename(absolute), "dir": os.path.dirname(absolute)}
 
 
+def _rule_plan(
+    engine: Engine, namespaces: tuple[str, ...]
+) -> tuple[dict[str, Counter[str]], dict[str, list[str]]]:
+    """Per namespace: how many definitions each deny/warn/violation rule has, and the rules to
+    evaluate (those plus ``exception``). The same for every input, so kept on the engine."""
+    plans: dict[tuple[str, ...], Any] = engine.__dict__.setdefault("_sentinel_rule_plans", {})
+    plan = plans.get(namespaces)
+    if plan is None:
+        counts = {
+            ns: Counter({rule: n for rule, n in engine.rule_counts(ns).items() if rule_kind(rule)})
+            for ns in namespaces
+        }
+        wanted = {
+            ns: [*sorted(counts[ns]), *(["exception"] if "exception" in engine.rule_counts(ns) else [])]
+            for ns in namespaces
+            if counts[ns]
+        }
+        plan = plans[namespaces] = (counts, wanted)
+    return plan
+
+
 def check_document(engine: Engine, name: str, document: Any, namespaces: list[str]) -> list[CheckResult]:
     """One input document (not a list of sub-documents) against each namespace."""
-    counts = {
-        ns: Counter({rule: n for rule, n in engine.rule_counts(ns).items() if rule_kind(rule)})
-        for ns in namespaces
-    }
-    wanted = {
-        ns: [*sorted(counts[ns]), *(["exception"] if "exception" in engine.rule_counts(ns) else [])]
-        for ns in namespaces
-        if counts[ns]
-    }
+    counts, wanted = _rule_plan(engine, tuple(namespaces))
     file_data = {"conftest": {"file": file_info(name)}}
     try:
         values = engine.evaluate_rules(wanted, document, file_data) if wanted else {}
@@ -214,15 +228,20 @@ def _bookkeep(name: str, namespace: str, counts: Counter[str], values: dict[str,
             result.exceptions.extend(Result(msg=message) for _ in range(exception_names[base]))
             continue
         query = f"data.{namespace}.{rule}"
-        produced = [r for r in (_to_result(v, query) for v in values.get(rule, [])) if r is not None]
+        produced: list[Result] = []
+        passed = 0
+        for value in values.get(rule, ()):
+            item = _to_result(value, query)
+            if item is None:
+                continue
+            if item.msg:
+                produced.append(item)
+            else:
+                passed += 1  # conftest counts a result with an empty message as passed
         if not produced:
-            successes += 1
+            successes += passed or 1
             continue
-        # conftest counts a result with an empty message as passed, one success each.
-        passed = sum(1 for r in produced if r.msg == "")
         successes += passed
-        if passed:
-            produced = [r for r in produced if r.msg != ""]
         target = result.failures if rule_kind(rule) == "failure" else result.warnings
         target.extend(produced)
     total_rules = sum(counts.values())

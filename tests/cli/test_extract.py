@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -107,8 +106,10 @@ def test_this_repository_extracts_every_kind_without_problems(tmp_path: Path, mo
         assert doc["problems"] == [], (kind, doc["problems"][:3])
 
 
-@pytest.mark.skipif(shutil.which("opa") is not None, reason="checks the behaviour without opa on PATH")
 def test_strict_without_opa_is_refused_rather_than_ignored(tmp_path: Path, monkeypatch) -> None:
+    # No opa anywhere: an empty PATH and a SENTINEL_OPA that names nothing.
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    monkeypatch.setenv("SENTINEL_OPA", str(tmp_path / "bin" / "opa"))
     (tmp_path / "policy").mkdir()
     (tmp_path / "policy" / "p.rego").write_text('package main\nimport rego.v1\ndeny contains "x" if false\n')
     (tmp_path / "in.json").write_text("{}")
