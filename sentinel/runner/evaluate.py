@@ -13,6 +13,7 @@ import difflib
 import fnmatch
 import functools
 import json
+import multiprocessing.util
 import os
 import re
 from collections import Counter
@@ -367,6 +368,10 @@ def _init_worker(options: TestOptions, namespaces: list[str]) -> None:
     global _worker_engine, _worker_namespaces
     _worker_engine = build_engine(options)
     _worker_namespaces = namespaces
+    close = getattr(_worker_engine, "close", None)
+    if close is not None:
+        # A pool worker ends through os._exit: only multiprocessing's own finalizers run.
+        multiprocessing.util.Finalize(_worker_engine, close, exitpriority=10)
 
 
 def _run_job(job: _Job) -> list[CheckResult] | SentinelError:

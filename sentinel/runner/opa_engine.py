@@ -12,13 +12,16 @@ or, at the latest, when the engine is garbage collected or the interpreter exits
 from __future__ import annotations
 
 import base64
+import ctypes
 import http.client
 import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import weakref
@@ -38,6 +41,7 @@ INSTALL_HINT = (
     "which puts it in .tools/bin) and put it on PATH, or set SENTINEL_OPA to its path"
 )
 START_TIMEOUT_S = 30.0
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _POLICY_ERROR = re.compile(r"(?P<file>[^\s:]+\.rego):(?P<line>\d+):\s*(?P<msg>.+)")
 
 
@@ -69,6 +73,13 @@ class _UnixConnection(http.client.HTTPConnection):
         sock.settimeout(self.timeout)
         sock.connect(self._path)
         self.sock = sock
+
+
+def _die_with_parent() -> None:
+    """In the server's child before exec: the kernel kills the server when the process that
+    started it ends, however it ends (a pool worker's exit runs no finalizers, a crash none)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _stop(proc: subprocess.Popen[bytes], workdir: str) -> None:
@@ -150,7 +161,9 @@ class OpaEngine:
         ]
         log = open(os.path.join(self._workdir, "opa.log"), "wb")  # noqa: SIM115
         with log:
-            self._proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+            self._proc = subprocess.Popen(
+                cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, preexec_fn=_die_with_parent
+            )
         self._finalizer = weakref.finalize(self, _stop, self._proc, self._workdir)
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:

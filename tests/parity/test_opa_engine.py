@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -98,3 +103,44 @@ def test_engine_stops_its_server_on_close(workdir: Path, opa_bin: str) -> None:
     proc = engine._proc
     engine.close()
     assert proc is not None and proc.poll() is not None
+
+
+def _servers_of(binary: Path) -> list[int]:
+    """PIDs of live `opa run --server` processes started from ``binary``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().split(") ", 1)[1][0]
+        except OSError:
+            continue
+        if argv[0] == str(binary).encode() and b"--server" in argv and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def test_no_opa_server_outlives_a_parallel_run(tmp_path: Path, opa_bin: str) -> None:
+    """Many inputs run in a worker pool, each worker with its own OPA server: every server must be
+    gone when the command ends (they were left running, one per worker, using CPU)."""
+    binary = tmp_path / "bin" / "opa"
+    binary.parent.mkdir()
+    binary.symlink_to(opa_bin)
+    write(tmp_path, "policy/main.rego", POLICY)
+    for i in range(250):
+        write(tmp_path, f"inputs/in{i:03d}.json", f'{{"name": "n{i}", "public": {str(i % 2 == 0).lower()}}}')
+    sentinel = str(Path(sys.executable).with_name("sentinel"))
+    proc = subprocess.run(
+        [sentinel, "test", "--engine", "opa", "-p", "policy", "inputs"],
+        cwd=tmp_path, env={**os.environ, "SENTINEL_OPA": str(binary)},
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    deadline = time.monotonic() + 5
+    while _servers_of(binary) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    leaked = _servers_of(binary)
+    for pid in leaked:
+        os.kill(pid, signal.SIGKILL)
+    assert leaked == []
