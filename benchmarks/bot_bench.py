@@ -9,6 +9,9 @@ annotations; re-run with unchanged findings: at most 4 requests and no writes. R
 measured / budget (<= 1.00 meets it). Wall time is reported with the server validating every
 request and response, and without validation (closer to the bot's own cost).
 
+Then the sticky comment's length (target: at most 10,000 characters) and the requests for 10,
+100 and 500 findings: first run, unchanged re-run, and a run after one blocking finding is fixed.
+
     .venv/bin/python benchmarks/bot_bench.py
 """
 
@@ -40,7 +43,7 @@ HEAD = "c" * 40
 BASE = "d" * 40
 
 
-def results() -> list[CheckResult]:
+def results(count: int = FINDINGS) -> list[CheckResult]:
     kinds = [
         ("architecture.layering.forbidden_import", "architecture", "high", True),
         ("proto.FIELD_NO_DELETE", "protocol", "error", True),
@@ -48,7 +51,7 @@ def results() -> list[CheckResult]:
     ]
     failures: list[Result] = []
     warnings: list[Result] = []
-    for i in range(FINDINGS):
+    for i in range(count):
         rule, category, severity, blocking = kinds[i % len(kinds)]
         item = Result(
             f"finding {i}: module app.m{i % FILES} breaks {rule}",
@@ -119,6 +122,49 @@ def run_once(
         server.stop()
 
 
+def three_runs(contract: Contract, findings: list[Finding]) -> list[tuple[int, int, int]]:
+    """(comment characters, requests, writes) for a first run, an unchanged re-run, and a run
+    with the first blocking finding fixed, on one pull request."""
+    server = FakeGitHub(contract).start()
+    try:
+        server.add_pull(7, HEAD, BASE)
+        settings = BotSettings()
+        context = GitHubContext(repository=server.repository, pr_number=7, head_sha=HEAD, run_id="1")
+        port = PyGithubPort(server.repository, "ghs_bench", server.url, ApiSettings(seconds_between_writes=0))
+        fixed = list(findings)
+        fixed.remove(next(f for f in findings if f.blocking))
+        out: list[tuple[int, int, int]] = []
+        for current in (findings, findings, fixed):
+            server.reset_log()
+            feedback = plan_feedback(current, Renderer(settings, context), settings)
+            outcome = post(port, port.get_pull(7), HEAD, feedback, settings, context.run_url)
+            if outcome.errors:
+                raise SystemExit(f"posting failed: {outcome.errors}")
+            (comment,) = server.comments_on(7)
+            out.append((len(comment["body"]), len(server.requests), server.writes))
+        problems = server.take_errors()
+        if problems:
+            raise SystemExit("contract violations:\n" + "\n".join(problems))
+        return out
+    finally:
+        server.stop()
+
+
+def short_comment(contract: Contract) -> None:
+    print("== sticky comment (target <= 10000 characters)")
+    for count in (10, 100, 500):
+        findings = collect(results(count))
+        annotations = sum(1 for f in findings if f.file)
+        budget = 8 + math.ceil(annotations / 50)
+        (c1, r1, w1), (c2, r2, w2), (c3, r3, w3) = three_runs(contract, findings)
+        print(
+            f"{count:4d} findings: first run {c1:5d} chars, {r1:2d} requests ({w1} writes, budget {budget}); "
+            f"re-run {c2:5d} chars, {r2:2d} requests ({w2} writes); "
+            f"after a fix {c3:5d} chars, {r3:2d} requests ({w3} writes)"
+        )
+    print()
+
+
 def sample(fn: Callable[[], dict[str, float]]) -> list[dict[str, float]]:
     return [fn() for _ in range(RUNS)]
 
@@ -133,6 +179,7 @@ def main() -> None:
     findings = collect(results())
     print(f"GitHub OpenAPI {contract.version}: {contract.paths} paths, loaded in {load * 1000:.0f} ms")
     print(f"scenario: {len(findings)} findings across {FILES} files, {RUNS} runs each, medians\n")
+    short_comment(contract)
 
     for labels_exist in (True, False):
         title = "labels already in the repository" if labels_exist else "fresh repository (labels created)"
@@ -149,7 +196,7 @@ def main() -> None:
             f"re-run    : {one['again']:3.0f} requests ({one['again_writes']:.0f} writes)  "
             f"budget 4, no writes  ratio {one['again'] / 4:.2f}"
         )
-        print(f"comment   : {one['comment_chars']:.0f} characters (limit 65536)")
+        print(f"comment   : {one['comment_chars']:.0f} characters (target 10000)")
         print(f"render    : {pair(runs, 'render')}")
         print(f"post      : {pair(runs, 'post')}  (server validating)")
         if labels_exist:

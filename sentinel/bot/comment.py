@@ -4,12 +4,14 @@ The marker (``<!-- sentinel:comment -->``, or ``<!-- sentinel:comment:<id> -->``
 ``bot.comment_id``) is the body's first line. An edit is skipped when the stored digest
 matches; extra marker comments (left by an interrupted run) are deleted. When the findings
 disappear, the comment becomes an all-clear or is deleted (``bot.on_clean``); a pull request
-that never had findings gets no comment at all.
+that never had findings gets no comment at all. With ``rerender``, an existing comment is
+rendered again against its own body, so the new one can say what changed since it.
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sentinel.bot.github_port import Comment, GitHubPort, NotFound
@@ -32,9 +34,18 @@ class CommentResult:
 
 
 def upsert_comment(
-    port: GitHubPort, number: int, body: str, clean: bool, settings: BotSettings
+    port: GitHubPort,
+    number: int,
+    body: str,
+    clean: bool,
+    settings: BotSettings,
+    rerender: Callable[[str], str] | None = None,
 ) -> CommentResult:
-    """Create, edit, delete or leave the sticky comment."""
+    """Create, edit, delete or leave the sticky comment.
+
+    ``body`` is the first-run body; ``rerender(previous_body)`` gives the body that replaces an
+    existing comment (same digest, so an unchanged re-run still writes nothing).
+    """
     ours = [c for c in port.list_comments(number) if is_ours(c, settings.marker)]
     keep = ours[0] if ours else None
     for extra in ours[1:]:
@@ -53,5 +64,7 @@ def upsert_comment(
         return CommentResult("comment deleted (no findings)", True)
     if body_digest(keep.body) == body_digest(body) and body_digest(body) is not None:
         return CommentResult("comment unchanged", True)
+    if rerender is not None:
+        body = rerender(keep.body)
     port.update_comment(keep.id, body)
     return CommentResult("comment updated", True)

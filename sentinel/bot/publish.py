@@ -9,6 +9,7 @@ summary.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sentinel.bot import checks
@@ -27,6 +28,8 @@ class Feedback:
     clean: bool
     labels: list[str]
     check: checks.CheckPlan
+    # The body against the existing comment: new, fixed and still-open findings since it.
+    rerender: Callable[[str], str] | None = None
 
 
 def plan_feedback(findings: list[Finding], renderer: Renderer, settings: BotSettings) -> Feedback:
@@ -36,6 +39,7 @@ def plan_feedback(findings: list[Finding], renderer: Renderer, settings: BotSett
         clean=not findings,
         labels=desired_labels(findings, settings.labels),
         check=checks.plan_check(findings, renderer, settings),
+        rerender=lambda previous: renderer.comment(findings, previous),
     )
 
 
@@ -69,7 +73,9 @@ def post(
 
     def comment() -> str:
         nonlocal had_comment
-        result = upsert_comment(port, pull.number, feedback.comment, feedback.clean, settings)
+        result = upsert_comment(
+            port, pull.number, feedback.comment, feedback.clean, settings, feedback.rerender
+        )
         had_comment = result.existed
         return result.action
 

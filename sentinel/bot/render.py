@@ -4,6 +4,12 @@ Jinja2 templates live in ``templates/`` (package data); a repository overrides a
 name from the directory set in ``bot.templates``. Bodies never exceed GitHub's limits: when
 the full text is too long, the renderer keeps as many findings as fit (blocking first), says
 how many it left out and links to the full report.
+
+The sticky comment is short whatever the number of findings (at most ``COMMENT_TARGET``
+characters): the verdict, counts by category and severity, what changed since the last run, and
+one line for each of at most ``LISTED`` findings; the full list lives in the check run's
+annotations and the report. What changed is computed from a hidden list of short fingerprints
+the previous comment carries (``<!-- sentinel:seen:... -->``), so no other storage is needed.
 """
 
 from __future__ import annotations
@@ -18,13 +24,21 @@ from typing import Any
 import jinja2
 
 from sentinel.bot.context import GitHubContext
-from sentinel.bot.findings import Finding, summarize
+from sentinel.bot.diff_filter import PullDiff
+from sentinel.bot.findings import FINGERPRINT_CHARS, Finding, fingerprints, severity_rank, summarize
 from sentinel.bot.github_port import Annotation, CheckOutput
 from sentinel.bot.settings import CHECK_SUMMARY_LIMIT, BotSettings
 from sentinel.errors import SentinelError
 
 MESSAGE_CLIP = 1_000
 FIX_CLIP = 500
+# The sticky comment: a screenful whatever the number of findings.
+COMMENT_TARGET = 10_000
+LISTED = 20
+LINE_MESSAGE_CLIP = 300
+LOCATION_CLIP = 120
+# Fingerprints the comment carries for the next run (5 characters each).
+TRACKED = 500
 _MENTION = re.compile(r"@(?=[A-Za-z0-9])")
 _BACKTICKS = re.compile(r"`+")
 # Outside code spans: what starts emphasis, links, images, raw HTML, autolinks, entities, code
@@ -148,6 +162,52 @@ def _environment(settings: BotSettings) -> jinja2.Environment:
 
 
 DIGEST = re.compile(r"<!-- sentinel:digest:([0-9a-f:]+) -->")
+SEEN = re.compile(r"<!-- sentinel:seen:v1:([0-9]{1,9}):([A-Za-z0-9+/]*) -->")
+
+
+def seen_tag(prints: list[str], total: int) -> str:
+    """The hidden record of this run's findings: how many there were and the first fingerprints."""
+    return f"\n<!-- sentinel:seen:v1:{total}:{''.join(prints)} -->"
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What the previous comment recorded; ``complete`` False when it kept only the first ones."""
+
+    prints: frozenset[str]
+    complete: bool
+
+
+def previous_seen(body: str) -> Seen | None:
+    """The record in a previous comment's body (the last one: ours ends the body), or None."""
+    found = SEEN.findall(body)
+    if not found:
+        return None
+    total, packed = found[-1]
+    if len(packed) % FINGERPRINT_CHARS:
+        return None
+    prints = [packed[i : i + FINGERPRINT_CHARS] for i in range(0, len(packed), FINGERPRINT_CHARS)]
+    return Seen(frozenset(prints), int(total) <= len(prints))
+
+
+@dataclass(frozen=True)
+class Delta:
+    """New, fixed and still-open counts against the previous run; everything is new on a first run."""
+
+    first_run: bool
+    new: int
+    fixed: int
+    still_open: int
+    approximate: bool = False
+
+
+def compare(prints: list[str], previous: Seen | None) -> tuple[Delta, list[bool]]:
+    """The delta and, per finding, whether it is new."""
+    if previous is None:
+        return Delta(True, len(prints), 0, 0), [True] * len(prints)
+    new = [p not in previous.prints for p in prints]
+    fixed = len(previous.prints - set(prints))
+    return Delta(False, sum(new), fixed, len(new) - sum(new), not previous.complete), new
 
 
 def digest_tag(value: str) -> str:
@@ -175,14 +235,32 @@ class Renderer:
     the same findings on the same commit finds the same digest and writes nothing.
     """
 
-    def __init__(self, settings: BotSettings, context: GitHubContext) -> None:
+    def __init__(self, settings: BotSettings, context: GitHubContext, diff: PullDiff | None = None) -> None:
         self.settings = settings
         self.context = context
+        # The pull request's diff: warnings on lines it did not touch are counted, not listed.
+        self.diff = diff
         self.env = _environment(settings)
 
     @property
     def report_url(self) -> str | None:
         return self.settings.report_url or self.context.run_url
+
+    @property
+    def check_url(self) -> str | None:
+        """The pull request's checks tab (stable across runs, unlike the check run's own id)."""
+        ctx = self.context
+        if not ctx.repository:
+            return None
+        if ctx.pr_number:
+            return f"{ctx.server_url}/{ctx.repository}/pull/{ctx.pr_number}/checks"
+        if ctx.head_sha:
+            return f"{ctx.server_url}/{ctx.repository}/commit/{ctx.head_sha}/checks"
+        return None
+
+    def touched(self, finding: Finding) -> bool:
+        """Blocking findings are always listed; a warning when the PR added or changed its line."""
+        return finding.blocking or self.diff is None or self.diff.keeps(finding, "added")
 
     def _render(self, name: str, **values: Any) -> str:
         try:
@@ -232,25 +310,79 @@ class Renderer:
                 else None
             ),
             "check_name": self.settings.check_name,
+            "check_url": self.check_url,
         }
 
-    def _comment(self, template: str, findings: list[Finding], limit: int) -> tuple[str, str]:
-        return fit_stable(
-            lambda shown, extra, url: self._render(template, **self._values(findings, shown, url), **extra),
-            len(findings),
-            limit,
-            self.report_url,
+    def _lines(
+        self, findings: list[Finding], new: list[bool], delta: Delta
+    ) -> tuple[list[dict[str, Any]], int]:
+        """The findings a reader should see first (new blocking ones, then by severity), and how
+        many warnings are left unlisted because the pull request did not touch their line."""
+        listable = [(f, n) for f, n in zip(findings, new, strict=True) if self.touched(f)]
+        listable.sort(
+            key=lambda item: (
+                not (item[0].blocking and item[1]),
+                not item[0].blocking,
+                severity_rank(item[0].severity),
+                not item[1],
+                item[0].sort_key(),
+            )
         )
+        lines = [
+            {
+                "rule": f.rule,
+                "severity": f.severity,
+                "blocking": f.blocking,
+                "new": is_new and not delta.first_run,
+                "location": clip(f.location, LOCATION_CLIP),
+                "url": self.context.blob_url(f.file, f.line),
+                "message": clip(f.message, LINE_MESSAGE_CLIP),
+            }
+            for f, is_new in listable
+        ]
+        return lines, len(findings) - len(listable)
 
-    def comment(self, findings: list[Finding]) -> str:
-        """The sticky comment (or the all-clear when ``findings`` is empty), within the limit."""
+    def _comment(
+        self, template: str, findings: list[Finding], prints: list[str], previous: Seen | None, limit: int
+    ) -> tuple[str, str]:
+        delta, new = compare(prints, previous)
+        lines, untouched = self._lines(findings, new, delta)
+
+        def render(shown: int, extra: dict[str, Any], url: str | None) -> str:
+            values = self._values(findings, 0, url)
+            values.update(
+                delta=delta,
+                lines=lines[:shown],
+                listable=len(lines),
+                omitted=len(lines) - shown,
+                untouched=untouched,
+            )
+            return self._render(template, **values, **extra)
+
+        return fit_stable(render, min(LISTED, len(lines)), limit, self.report_url)
+
+    def comment(self, findings: list[Finding], previous: str | None = None) -> str:
+        """The sticky comment (or the all-clear when ``findings`` is empty), within the limit.
+
+        ``previous`` is the body of the comment this one replaces: new, fixed and still-open
+        counts are taken against the fingerprints it recorded. The digest comes from the
+        rendering without that comparison, so an unchanged re-run finds the same digest and
+        leaves the comment (and its account of the last change) as it is.
+        """
         template = "comment.md.j2" if findings else "all_clear.md.j2"
-        limit = self.settings.max_comment_chars - len(digest_tag("0" * 16))
-        body, stable = self._comment(template, findings, limit)
-        return body + digest_tag(_hash(stable))
+        ordered = sorted(findings, key=Finding.sort_key)
+        prints = fingerprints(ordered)
+        limit = min(self.settings.max_comment_chars, COMMENT_TARGET) - len(digest_tag("0" * 16))
+        tracked = min(TRACKED, limit // (3 * FINGERPRINT_CHARS))
+        seen = seen_tag(prints[:tracked], len(prints))
+        limit -= len(seen)
+        body, stable = self._comment(template, ordered, prints, None, limit)
+        if previous is not None:
+            body, _ = self._comment(template, ordered, prints, previous_seen(previous), limit)
+        return body + seen + digest_tag(_hash(stable))
 
-    def all_clear(self) -> str:
-        return self.comment([])
+    def all_clear(self, previous: str | None = None) -> str:
+        return self.comment([], previous)
 
     def check_title(self, findings: list[Finding]) -> str:
         t = totals(findings)

@@ -50,6 +50,8 @@ class Session:
     notices: tuple[str, ...] = ()
     # Findings the filter mode left out of this run's feedback and verdict.
     left_out: int = 0
+    # The pull request's diff when the filter mode needed it.
+    pull_diff: diff_filter.PullDiff | None = None
 
     @classmethod
     def create(cls, config: Config, context: GitHubContext, dry_run: bool = False) -> Session:
@@ -155,7 +157,7 @@ class Session:
         mode = self.settings.filter_mode
         if mode == "nofilter" or not any(f.file for f in findings):
             return findings
-        diff = self.diff(base)
+        diff = self.pull_diff = self.diff(base)
         if diff is None:
             self.notes.append(f"no diff of the pull request available: filter mode {mode} not applied")
             return findings
@@ -168,7 +170,7 @@ class Session:
         return kept
 
     def feedback(self, findings: list[Finding]) -> Feedback:
-        renderer = Renderer(self.settings, self.context)
+        renderer = Renderer(self.settings, self.context, self.pull_diff)
         # The footer template reads these (and tolerates their absence in other renderers).
         renderer.env.globals.update(
             notices=list(self.notices), left_out=self.left_out, filter_mode=self.settings.filter_mode

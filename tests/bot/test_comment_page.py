@@ -112,12 +112,13 @@ def test_the_pr_comment_shows_a_reader_its_findings(
     text = capture(chromium, page, png, WIDTH, HEIGHT)
     assert "Sentinel: 2 blocking findings" in text
     assert "Category Severity Blocking Warnings" in text
+    assert "First run: all 2 findings are new." in text
     for f in findings:
         assert f"{f.category} {f.severity} 1 0" in text
-        assert f"{f.rule} · {f.severity} · 1" in text
-        # The messages quote code in backticks: a reader sees the code, not the backticks.
+        # One line per finding. The messages quote code in backticks: a reader sees the code,
+        # not the backticks.
         message = " ".join(f.message.replace("`", "").split())
-        assert f"{f.location}: {message}" in text
+        assert f"{f.rule} · {f.severity} · blocking · {f.location}: {message}" in text
     assert "refunds are never retried" in text
     assert "AWS Access Key" in text
     assert "handle empty lists" not in text  # baselined: not a finding of this pull request

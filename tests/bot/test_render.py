@@ -45,13 +45,13 @@ def test_a_comment_never_exceeds_githubs_limit() -> None:
     assert len(body) <= 65_536
 
 
-def test_truncation_keeps_blocking_findings_and_counts_the_rest() -> None:
+def test_the_short_list_keeps_blocking_findings_and_counts_the_rest() -> None:
     findings = _many(30, True) + _many(200, False)
     body = Renderer(BotSettings(), CONTEXT).comment(findings)
-    shown_blocking = sum(f"f{i}.py:{i + 1}" in body for i in range(30))
-    assert shown_blocking == 30
-    omitted = 230 - body.count("](https://github.com/octo/widgets/blob/")
-    assert f"**{omitted} more findings not shown**" in body
+    listed = body.count("](https://github.com/octo/widgets/blob/")
+    assert 0 < listed <= 20
+    assert sum(f"f{i}.py:{i + 1}" in body for i in range(30)) == listed
+    assert f"{230 - listed} more findings not listed." in body
     assert "[full report](https://github.com/octo/widgets/actions/runs/99)" in body
 
 
@@ -91,6 +91,9 @@ def _finding(message: str, fix: str = "", **changes: Any) -> Finding:
     )
 
 
+# What a finding's line shows before its location and message.
+LINE = "protocol.field_removed · error · blocking · "
+
 # (message, what a reader sees): the message itself, less the backticks that delimit code spans.
 READS_AS = [
     ("Add `reserved <number>;` to message `User`.", "Add reserved <number>; to message User."),
@@ -118,7 +121,7 @@ READS_AS = [
     ("--- not a rule", "--- not a rule"),
     ("=== nor this", "=== nor this"),
     ("`code` first, then <b>", "code first, then <b>"),
-    ("long " + "word_with*marks " * 28 + "`<end>`", "long " + "word_with*marks " * 28 + "<end>"),
+    ("long " + "word_with*marks " * 16 + "`<end>`", "long " + "word_with*marks " * 16 + "<end>"),
 ]
 
 
@@ -126,13 +129,16 @@ READS_AS = [
 def test_a_message_reads_as_written(message: str, seen: str) -> None:
     """With a location before it, and without one: then the message starts the list item."""
     page = _comment_page(_finding(message), _finding(message, file="", line=None))
-    assert element_texts(page, "li") == [f"api.proto:7: {seen}", seen]
+    assert element_texts(page, "li") == [f"{LINE}api.proto:7: {seen}", f"{LINE}{seen}"]
 
 
 @pytest.mark.parametrize(("message", "seen"), READS_AS)
 def test_a_fix_reads_as_written(message: str, seen: str) -> None:
-    page = _comment_page(_finding("m", fix=message))
-    assert f"How to fix: {seen}" in element_texts(page, "p")
+    """Fixes are shown in the check run summary (the comment lists one line per finding)."""
+    output, _ = Renderer(BotSettings(), CONTEXT).check_output(
+        [_finding("m", fix=message, file="", line=None)], [], 0
+    )
+    assert f"How to fix: {seen}" in element_texts(comment_html(output.summary), "p")
 
 
 # Every character with a Markdown meaning (bar backticks, covered above), entity and tag material,
@@ -144,7 +150,10 @@ HOSTILE_TEXT = st.text(alphabet="ab;0 \t.-+=#>*_~$&|<>[]()!\\/\"'{}:", max_size=
 def test_any_text_without_backticks_reads_as_written(message: str) -> None:
     page = _comment_page(_finding(message), _finding(message, file="", line=None))
     seen = " ".join(message.split())
-    assert element_texts(page, "li") == [" ".join(f"api.proto:7: {seen}".split()), seen]
+    assert element_texts(page, "li") == [
+        " ".join(f"{LINE}api.proto:7: {seen}".split()),
+        " ".join(f"{LINE}{seen}".split()),
+    ]
 
 
 @given(st.text(alphabet="ab `<>/=![]()&;*_#-:@", max_size=40))
@@ -182,7 +191,7 @@ def test_hostile_messages_add_no_html_elements() -> None:
 
 def test_mentions_in_messages_do_not_notify() -> None:
     [item] = element_texts(_comment_page(_finding("ask @octocat, or `@octocat` in code")), "li")
-    assert item == "api.proto:7: ask @\u200boctocat, or @octocat in code"
+    assert item == f"{LINE}api.proto:7: ask @\u200boctocat, or @octocat in code"
 
 
 def test_pipes_in_table_cells_stay_in_their_cell() -> None:
@@ -192,7 +201,7 @@ def test_pipes_in_table_cells_stay_in_their_cell() -> None:
 
 def test_a_location_with_backticks_shows_verbatim() -> None:
     page = _comment_page(_finding("m", file="a``b`.proto", line=3))
-    assert element_texts(page, "li") == ["a``b`.proto:3: m"]
+    assert element_texts(page, "li") == [f"{LINE}a``b`.proto:3: m"]
 
 
 def test_a_missing_template_directory_is_an_error(tmp_path: Path) -> None:
