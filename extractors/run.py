@@ -14,8 +14,10 @@ from extractors.selection import select
 from sentinel.errors import SentinelError, UsageError
 
 DEFAULT_MAX_FILE_BYTES = 1_000_000
-# Generated and vendored trees nobody writes rules for.
-DEFAULT_EXCLUDE = (".sentinel/", "node_modules/", ".venv/", "venv/", "__pycache__/")
+# Generated trees nobody writes rules for.
+DEFAULT_EXCLUDE = (".sentinel/", ".venv/", "venv/", "__pycache__/")
+# Third-party code kept in the tree: left out unless ``extract.exclude_vendored: false``.
+VENDORED = ("**/vendor/**", "**/node_modules/**", "*.min.js")
 
 
 def kinds_from(requested: Sequence[str] | None, settings: dict[str, Any]) -> list[str]:
@@ -38,7 +40,8 @@ def run_extractors(
 
     A base revision that does not exist is an error up front (exit 2), before any work.
     ``file_timeout_ms`` (default 10,000) is the time one file may take in one extractor: a file
-    over it is a ``timeout`` problem and the run goes on.
+    over it is a ``timeout`` problem and the run goes on. Vendored code (:data:`VENDORED`) is left
+    out unless ``exclude_vendored`` is false.
     """
     settings = settings or {}
     file_timeout_ms = settings.get("file_timeout_ms", DEFAULT_FILE_TIMEOUT_MS)
@@ -50,7 +53,10 @@ def run_extractors(
         if not is_git:
             raise gitrepo.GitError("--base needs a git repository", file=str(root))
         base = gitrepo.resolve(root, base)
-    exclude = [*DEFAULT_EXCLUDE, *settings.get("exclude", [])]
+    exclude_vendored = settings.get("exclude_vendored", True)
+    if not isinstance(exclude_vendored, bool):
+        raise UsageError("extract.exclude_vendored must be true or false")
+    exclude = [*DEFAULT_EXCLUDE, *(VENDORED if exclude_vendored else ()), *settings.get("exclude", [])]
     selection = select(root, include=settings.get("include", []), exclude=exclude)
     options = settings.get("options") or {}
     revision = gitrepo.head_revision(root) if is_git else None

@@ -56,6 +56,7 @@ from extractors.base import ExtractContext, PerFile, document, parallel_map, pro
 from extractors.pyast import dotted
 from extractors.pyast import parse as parse_python
 from extractors.secrets.mask import mask_secrets
+from extractors.secrets.prefilter import required_literals
 from sentinel.errors import SentinelError
 
 KIND = "tenancy"
@@ -219,7 +220,7 @@ class Config:
     max_file_bytes: int
     sinks: Mapping[str, tuple[Sink, ...]]
     tenant_ids: frozenset[str]
-    prefilters: Mapping[str, re.Pattern[str] | None]
+    prefilters: Mapping[str, Prefilter | None]
     tenant_words: frozenset[str] = frozenset()
 
 
@@ -430,34 +431,94 @@ def _site(
 _GLOB_CHARS = re.compile(r"[*?\[]")
 
 
-def structural_prefilter(sinks: Iterable[Sink], infers: bool = False) -> re.Pattern[str] | None:
-    """A text pattern every file holding a structural sink site matches (None: parse every file).
+@dataclass(frozen=True)
+class _Gated:
+    """One alternative of a prefilter: ``pattern``, tried only on a text holding one of
+    ``literals`` (substrings every match contains; None: always tried)."""
+
+    pattern: re.Pattern[str]
+    literals: frozenset[str] | None
+
+    def search(self, text: str) -> bool:
+        if self.literals is not None and not any(lit in text for lit in self.literals):
+            return False
+        return self.pattern.search(text) is not None
+
+
+@dataclass(frozen=True)
+class _Call:
+    """``<receiver>.<method>``: on a text holding one of ``literals`` (method names, when all are
+    two characters or more), ``tail`` (the separator and the method) finds candidates; ``full``
+    confirms each one in the window that ends there, from the longest receiver before the
+    whitespace ahead of the separator.
+    Searching ``full`` over the whole text instead tries its look-behind and receivers (``r`` is
+    one) at every position."""
+
+    tail: re.Pattern[str]
+    full: re.Pattern[str]
+    reach: int
+    literals: frozenset[str] | None
+
+    def search(self, text: str) -> bool:
+        if self.literals is not None and not any(lit in text for lit in self.literals):
+            return False
+        pos = 0
+        while (m := self.tail.search(text, pos)) is not None:
+            start = m.start()
+            while start > 0 and text[start - 1].isspace():  # what ``\s*`` admits
+                start -= 1
+            # The look-behind sees before ``pos``; ``tail`` checked the look-ahead at ``m.end()``.
+            if self.full.search(text, max(0, start - self.reach), m.end()) is not None:
+                return True
+            pos = m.start() + 1
+        return False
+
+
+@dataclass(frozen=True)
+class Prefilter:
+    """Whether a text may hold a structural sink site: any alternative matches."""
+
+    alternatives: tuple[_Gated | _Call, ...]
+
+    def search(self, text: str) -> bool:
+        return any(alt.search(text) for alt in self.alternatives)
+
+
+def _gated(pattern: str) -> _Gated:
+    compiled = re.compile(pattern)
+    return _Gated(compiled, required_literals(compiled))
+
+
+def structural_prefilter(sinks: Iterable[Sink], infers: bool = False) -> Prefilter | None:
+    """A text filter every file holding a structural sink site passes (None: parse every file).
 
     ``<receiver>.<method>`` / ``<receiver>::<method>`` with the receivers' last names and the
     methods, ``<Type>{`` for composite-literal sinks, and with ``infers`` any client family name (a
     receiver's type may come from a constructor or a type hint). It only decides what is worth parsing:
     a file that does not match cannot hold a site (nor, for this kind, a problem worth parsing for).
+    Each alternative checks a cheap necessary condition (substrings, a literal-led pattern) before
+    its full pattern.
     """
-    alternatives = []
+    alternatives: list[_Gated | _Call] = []
     sinks = list(sinks)
     if infers and any(s.family for s in sinks):
-        alternatives.append("|".join(f"(?:{pattern})" for name, pattern in _FAMILY_PATTERNS if name != "map"))
+        alternatives.extend(_gated(pattern) for name, pattern in _FAMILY_PATTERNS if name != "map")
     for sink in sinks:
         if sink.regex is not None:
             continue
         if sink.types:
             names = sorted({t.rsplit(".", 1)[-1] for t in sink.types})
-            alternatives.append(r"\b(?:{})\s*\{{".format("|".join(map(re.escape, names))))
+            alternatives.append(_gated(r"\b(?:{})\s*\{{".format("|".join(map(re.escape, names)))))
             continue
         lasts = {r[-1] for r in sink.receivers if r}
         if not lasts or any(_GLOB_CHARS.search(x) for x in lasts) or not sink.methods:
             return None
         receivers = "|".join(map(re.escape, sorted(lasts)))
         methods = "|".join(map(re.escape, sorted(sink.methods)))
-        alternatives.append(rf"(?<![\w$])(?:{receivers})\s*(?:\.|::)\s*(?:{methods})(?![\w?!])")
-    if not alternatives:
-        return re.compile(r"(?!)")
-    return re.compile("|".join(alternatives))
+        tail = rf"(?:\.|::)\s*(?:{methods})(?![\w?!])"
+        full = re.compile(rf"(?<![\w$])(?:{receivers})\s*{tail}")
+        alternatives.append(_Call(re.compile(tail), full, max(map(len, lasts)), required_literals(full)))
+    return Prefilter(tuple(alternatives))
 
 
 # --- Python -----------------------------------------------------------------------------------

@@ -18,9 +18,11 @@ from __future__ import annotations
 import ast
 import importlib
 import importlib.util
+import io
 import multiprocessing
 import re
 import sys
+import tokenize
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -527,8 +529,7 @@ class Prescan:
 
     ``functions`` is None when some ``async def`` block does not parse alone (the file is then
     parsed whole). ``climbs_out`` says a relative import may reach above the top-level package
-    (the text has ``from`` and more dots than the module is deep; a string may say so too,
-    which only costs grimp's speed for that package).
+    (a ``from`` token followed by more dots than the module is deep).
     """
 
     problem: dict[str, Any] | None = None
@@ -552,9 +553,34 @@ def check_sources(ctx: ExtractContext, files: Mapping[str, int]) -> dict[str, Pr
         if text is None:
             out[rel] = Prescan(problem=prob)
             continue
+        climbs = _climbing(depth + 1).search(text) is not None and _climbs_out(text, depth + 1)
         out[rel] = Prescan(text=text, functions=[], has_async=MAY_HAVE_ASYNC_DEF.search(text) is not None,
-                           climbs_out=_climbing(depth + 1).search(text) is not None)
+                           climbs_out=climbs)
     return out
+
+
+def _climbs_out(text: str, dots: int) -> bool:
+    """Whether a ``from`` token is followed by at least ``dots`` dots, by the tokens.
+
+    The regex also matches comments and strings (``# from ...``), which would send the whole
+    package to the slower ast engine; a file it flags is checked again here. A file that does not
+    tokenize keeps the flag.
+    """
+    try:
+        tokens = tokenize.generate_tokens(io.StringIO(text).readline)
+        after_from = False
+        count = 0
+        for tok in tokens:
+            if after_from and tok.type == tokenize.OP and tok.string in (".", "..."):
+                count += len(tok.string)
+                if count >= dots:
+                    return True
+                continue
+            after_from = tok.type == tokenize.NAME and tok.string == "from"
+            count = 0
+    except (tokenize.TokenError, SyntaxError):
+        return True
+    return False
 
 
 def parse_async_blocks(pre: Iterable[Prescan]) -> None:

@@ -271,3 +271,31 @@ def test_http_call_is_found_where_the_imported_name_also_appears_inside_other_na
     assert [(c["line"], c["name"]) for c in entry(by_grimp, "app/net.py")["calls"]] == [
         (5, "socket.create_connection")]
     assert entry(by_grimp, "app/net.py") == entry(by_ast, "app/net.py")
+
+
+def test_from_dots_in_a_comment_or_string_keep_the_package_on_the_grimp_engine(git_repo: Any) -> None:
+    git_repo.write("app/__init__.py", "")
+    git_repo.write("app/sibling.py", "import os\n")
+    git_repo.write("app/mod.py", (
+        "# moved: from ... import nowhere\n"
+        "from . import sibling\n"
+        'HINT = "from ...pkg import x"\n'
+        "import json\n"
+    ))
+    ctx = ExtractContext(root=git_repo.root, files=tuple(select_files(git_repo.root)))
+    pre = python.check_sources(ctx, {"app/mod.py": 1, "app/sibling.py": 1})
+    assert not pre["app/mod.py"].climbs_out
+    modules = {"app.mod": "app/mod.py", "app.sibling": "app/sibling.py"}
+    assert python._grimp_safe({"app": "."}, modules, pre) == {"app": "."}
+    by_grimp = extract(git_repo.root)
+    by_ast = extract(git_repo.root, {"python": {"engine": "ast"}})
+    assert json.dumps(by_grimp, sort_keys=True) == json.dumps(by_ast, sort_keys=True)
+    assert imports_of(by_grimp, "app/mod.py") == [(2, "app", ["sibling"]), (4, "json", [])]
+
+
+def test_only_a_from_token_followed_by_enough_dots_climbs_out() -> None:
+    assert python._climbs_out("from \\\n    .. import nowhere\n", 2)
+    assert python._climbs_out("from ... import x\n", 3)
+    assert python._climbs_out("from . . . import x\n", 3)
+    assert not python._climbs_out("from .. import x  # from ...\n", 3)
+    assert not python._climbs_out('x = "from ..."\n', 1)

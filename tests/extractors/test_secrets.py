@@ -21,7 +21,7 @@ from extractors.base import ExtractContext
 from extractors.run import mask_problems
 from extractors.secrets import extract
 from extractors.secrets.mask import mask_secrets
-from extractors.secrets.prefilter import required_literals
+from extractors.secrets.prefilter import required_literals, whole_text_pattern
 from extractors.selection import select_files
 from sentinel.errors import SentinelError
 from sentinel.inputs import dumps
@@ -386,3 +386,43 @@ def test_the_same_hex_value_under_another_key_is_still_found(tmp_path: Path) -> 
 def test_a_value_that_is_not_a_commit_id_in_a_vcs_metadata_file_is_still_found(tmp_path: Path) -> None:
     write(tmp_path, ".cargo_vcs_info.json", f'{{"git": {{"sha1": "{COMMIT}"}}, "token": "{AWS_KEY}"}}\n')
     assert {rule for _, _, rule in rules_at(run(tmp_path))} == {"AWS Access Key"}
+
+
+def _detect_secrets_scan(root: Path, files: list[str]) -> set[tuple[str, str, str, int]]:
+    """detect-secrets' own ``scan_file``, one finding per (file, type, secret) at its first line."""
+    first: dict[tuple[str, str, str], int] = {}
+    with default_settings():
+        for rel in files:
+            for secret in ds_scan.scan_file(str(root / rel)):
+                key = (rel, secret.type, secret.secret_hash)
+                first[key] = min(secret.line_number, first.get(key, secret.line_number))
+    return {(*k, line) for k, line in first.items()}
+
+
+def test_patterns_cut_to_their_first_literal_find_the_same_secrets_as_detect_secrets(tmp_path: Path) -> None:
+    telegram = "1234567" + "89:" + "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw4"
+    discord = "MTk4NjIyNDgzNDcxOTI1MjQ4" + ".Cl2FMQ." + "ZnCjm1XVW7vRze4b7Cq4se7kKWs"
+    corpus = {
+        "net.md": "See a.b.c.\nServer at 93.184.216.34 and 10.0.0.1, version 1.2.\n",
+        "bot.py": f"x: int = 1\nTOKEN = '{telegram}'\n",
+        "chat.js": f"obj.a.b();\nconst t = '{discord}';\n",
+        "keys.py": "".join(f"primary_key_{i} = True\n" for i in range(50)) + KEYWORD_ASSIGNMENT + "\n",
+    }
+    for rel, text in corpus.items():
+        write(tmp_path, rel, text)
+    ours = {(f["file"], f["rule"], f["fingerprint"], f["line"]) for f in run(tmp_path)["findings"]}
+    theirs = _detect_secrets_scan(tmp_path, list(corpus))
+    assert ours == theirs
+    assert {(file, line) for file, _, _, line in ours} >= {("bot.py", 2), ("chat.js", 2)}
+
+
+def test_whole_text_pattern_starts_at_the_first_literal_and_stays_a_superset() -> None:
+    octet = r"(?:25[0-5]|1?[0-9]?[0-9])"
+    ip = re.compile(rf"(?<![\w.])((?!10\.)(?:{octet}\.){{3}}{octet})(?![\w.])")
+    cut = whole_text_pattern(ip)
+    match = cut.search("host 8.8.8.8\n")
+    assert match is not None and match.start() == 6  # the first dot, not the first digit
+    for text in ("8.8.8.8", "10.0.0.1", "x 1.2.3", "a.b.c.d", "v1.2.3.4", "999.1.1.1 "):
+        assert cut.search(text) is not None or ip.search(text) is None
+    quoted = re.compile(r"([\'\"])[0-9a-f]{9,}\1")
+    assert whole_text_pattern(quoted).search("x = '0123456789'").start() == 4  # a back-reference: kept whole

@@ -10,7 +10,7 @@ import pytest
 
 from extractors.base import ExtractContext
 from extractors.selection import select_files
-from extractors.tenancy import extract
+from extractors.tenancy import build_config, extract
 from sentinel.errors import SentinelError
 from sentinel.inputs import dumps
 from testsupport.files import write
@@ -357,3 +357,34 @@ def test_rust_connection_from_a_redis_client_and_literal_tenant_segment(tmp_path
     write(tmp_path, "src/store.rs", RUST_INFERRED)
     site = site_at(run(tmp_path), "src/store.rs", 30)
     assert (site["receiver_type"], site["tenant"], site["tenant_from"]) == ("redis", "present", "segment")
+
+
+@pytest.mark.parametrize(("text", "passes"), [
+    ('r.get("k")\n', True),
+    ('r \n  .get("k")\n', True),
+    ('r :: get("k")\n', True),
+    ('user.get("k")\n', False),
+    ('r.gets("k")\n', False),
+    ('x = mr.get("k")\n', False),
+    ('cache.delete("k")  # no client named anywhere\n', True),
+    ('"""redis"""\n', True),
+    ("import json\n", False),
+])
+def test_python_prefilter_lets_through_exactly_the_files_with_a_receiver_call_or_a_family(
+    text: str, passes: bool
+) -> None:
+    cfg = build_config(ExtractContext(root=Path("."), files=()))
+    gate = cfg.prefilters["python"]
+    assert gate is not None
+    assert gate.search(text) is passes
+
+
+def test_python_call_split_over_lines_behind_another_get_is_still_a_site(tmp_path: Path) -> None:
+    write(tmp_path, "svc.py", (
+        "def load(d, r, user_id):\n"
+        "    d.get(user_id)\n"
+        "    return (r\n"
+        '        .get(f"user:{user_id}"))\n'
+    ))
+    doc = run(tmp_path)
+    assert [(s["file"], s["line"], s["has_tenant"]) for s in doc["sites"]] == [("svc.py", 3, False)]
