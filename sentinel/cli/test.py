@@ -14,7 +14,6 @@ from sentinel.errors import PolicyError
 from sentinel.outputs.base import OutputOptions
 from sentinel.runner.engines import ENGINES
 from sentinel.runner.evaluate import DEFAULT_MAX_INPUT_BYTES, TestOptions, discover_inputs, run_tests
-from sentinel.runner.opa_engine import require_opa
 from sentinel.runner.results import CheckResult, exit_code
 from sentinel.runner.sandbox import DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT_S, parse_size
 
@@ -148,6 +147,8 @@ def check_engine_flags(
         wanted.append("--capabilities")
     if not wanted:
         return engine
+    from sentinel.runner.opa_engine import require_opa
+
     opa = require_opa(" and ".join(wanted))
     if strict or capabilities:
         cmd = [opa, "check", *(["--strict"] if strict else []), *(["--v0-compatible"] if rego_v0 else [])]

@@ -13,7 +13,6 @@ from sentinel.cli.test import check_engine_flags, emit, policy_options
 from sentinel.errors import UsageError
 from sentinel.outputs.base import OutputOptions
 from sentinel.runner.evaluate import TestOptions
-from sentinel.runner.opa_engine import require_opa
 from sentinel.runner.verify import opa_report, run_verify
 
 VERIFY_OUTPUTS = ("stdout", "json", "tap", "junit", "table")
@@ -69,6 +68,8 @@ def verify(
     engine = check_engine_flags(policy, strict, trace, capabilities, engine, rego_version == "v0")
     if report:
         # The report is OPA's test reporter with its explanations; regorus has no tracer.
+        from sentinel.runner.opa_engine import require_opa
+
         require_opa("--report")
         engine = "opa"
     options = TestOptions(

@@ -1,16 +1,22 @@
-"""The engine adapters behind ``--engine``: the embedded regorus, or the ``opa`` binary."""
+"""The engine adapters behind ``--engine``: the embedded regorus, or the ``opa`` binary.
+
+The OPA adapter (and the HTTP client it needs) is imported only when it is chosen: most runs never
+use it, and a tiny `sentinel test` pays for every module it imports."""
 
 from __future__ import annotations
 
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from sentinel.errors import UsageError
 from sentinel.runner.engine import PolicySource, RegorusEngine
-from sentinel.runner.opa_engine import OpaEngine, TraceSink
 from sentinel.runner.sandbox import Limits
 
+if TYPE_CHECKING:
+    from sentinel.runner.opa_engine import OpaEngine, TraceSink
+
+    AnyEngine: TypeAlias = RegorusEngine | OpaEngine
+
 ENGINES = ("regorus", "opa")
-AnyEngine: TypeAlias = RegorusEngine | OpaEngine
 
 
 def make_engine(
@@ -23,6 +29,8 @@ def make_engine(
 ) -> AnyEngine:
     """The adapter named ``name``; a trace needs OPA, which explains its evaluation."""
     if name == "opa" or trace is not None:
+        from sentinel.runner.opa_engine import OpaEngine
+
         return OpaEngine(policies, data, rego_v0=rego_v0, trace=trace)
     if name != "regorus":
         raise UsageError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}")

@@ -21,16 +21,19 @@ from collections.abc import Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sentinel import library, parsers
 from sentinel.errors import ParseError, SentinelError, UsageError
 from sentinel.runner.engine import Engine, PolicySource, RegorusEngine
-from sentinel.runner.engines import AnyEngine, make_engine
+from sentinel.runner.engines import make_engine
 from sentinel.runner.loader import find_policies, load_data
-from sentinel.runner.opa_engine import TraceSink
 from sentinel.runner.results import CheckResult, Location, Result
 from sentinel.runner.sandbox import DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT_S, Limits, Progress, run_guarded
+
+if TYPE_CHECKING:
+    from sentinel.runner.engines import AnyEngine
+    from sentinel.runner.opa_engine import TraceSink
 
 FAILURE_RULE = re.compile(r"^(deny|violation)(_[a-zA-Z0-9]+)*$")
 WARNING_RULE = re.compile(r"^warn(_[a-zA-Z0-9]+)*$")

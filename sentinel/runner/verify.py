@@ -11,7 +11,6 @@ from dataclasses import replace
 
 from sentinel.runner.engine import RegorusEngine
 from sentinel.runner.evaluate import TestOptions, build_engine, match_namespaces
-from sentinel.runner.opa_engine import OpaEngine
 from sentinel.runner.results import CheckResult, Location, Result
 from sentinel.runner.sandbox import Progress, run_guarded
 
@@ -58,6 +57,8 @@ def run_verify(options: TestOptions, namespace_patterns: tuple[str, ...] = ()) -
 
 def opa_report(options: TestOptions, explain: str, namespace_patterns: tuple[str, ...] = ()) -> str:
     """``verify --report``: OPA's verbose test report over the same policies and data."""
+    from sentinel.runner.opa_engine import OpaEngine
+
     engine = build_engine(replace(options, engine="opa"))
     assert isinstance(engine, OpaEngine)
     run = None
