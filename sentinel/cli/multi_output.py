@@ -15,6 +15,7 @@ import click
 from click.core import ParameterSource
 
 from sentinel import outputs
+from sentinel.cli.options import terminal_color
 from sentinel.errors import UsageError
 from sentinel.outputs.base import OutputOptions
 from sentinel.runner.results import CheckResult
@@ -62,11 +63,13 @@ def single_output(values: tuple[str, ...] | str, command: str) -> str:
 def emit_all(results: list[CheckResult], specs: list[OutputSpec], options: OutputOptions) -> None:
     ctx = click.get_current_context()
     confine = ctx.get_parameter_source("output") not in _USER_SOURCES
+    color = terminal_color(options.no_color)
+    options = replace(options, no_color=color is False)
     for spec in specs:
         text = outputs.get_outputter(spec.format).render(results, options)
         if spec.path is None:
             if text:
-                click.echo(text, nl=not text.endswith("\n"))
+                click.echo(text, nl=not text.endswith("\n"), color=color)
             continue
         # A file's colour codes would be noise: files are rendered without colour.
         if not options.no_color and spec.format == "stdout":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -82,6 +83,17 @@ def resolve_paths(
     # An explicit --data replaces the file's data (params, exceptions), as flags replace file values.
     overlay = None if user_given(ctx, "data", data) else config.data_overlay() or None
     return replace(paths, data_config=overlay)
+
+
+def terminal_color(no_color: bool) -> bool | None:
+    """Colour for what goes to the terminal: False with --no-color or a non-empty ``NO_COLOR``
+    (no-color.org), True with a non-empty ``FORCE_COLOR`` (colour codes even through a pipe, as
+    conftest always writes them), else None: click colours a terminal and strips pipes."""
+    if no_color or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return None
 
 
 def config_option(func: F) -> F:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 
 import click
 
 from sentinel import library, outputs, parsers
 from sentinel.cli.multi_output import emit_all, parse_outputs
-from sentinel.cli.options import config_option, resolve_paths
+from sentinel.cli.options import config_option, resolve_paths, terminal_color
 from sentinel.errors import PolicyError
 from sentinel.outputs.base import OutputOptions
 from sentinel.runner.engines import ENGINES
@@ -161,9 +162,10 @@ def check_engine_flags(
 
 
 def emit(results: list[CheckResult], output: str, options: OutputOptions) -> None:
-    text = outputs.get_outputter(output).render(results, options)
+    color = terminal_color(options.no_color)
+    text = outputs.get_outputter(output).render(results, replace(options, no_color=color is False))
     if text:
-        click.echo(text, nl=not text.endswith("\n"))
+        click.echo(text, nl=not text.endswith("\n"), color=color)
 
 
 @click.command("test")
