@@ -32,6 +32,20 @@ COMMANDS: dict[str, str] = {
 }
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``sentinel, version X (engine regorus Y)``: the engine's version is read only when asked."""
+    if not value or ctx.resilient_parsing:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        engine = f"regorus {version('gordon-to-regorus')}"
+    except PackageNotFoundError:
+        engine = "regorus (version unknown)"
+    click.echo(f"sentinel, version {__version__} (engine {engine})")
+    ctx.exit()
+
+
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for a command stopped by Ctrl-C
 
 
@@ -91,7 +105,15 @@ class SentinelGroup(click.Group):
 
 
 @click.group(cls=SentinelGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "-v", "--version", prog_name="sentinel")
+@click.option(
+    "-v",
+    "--version",
+    is_flag=True,
+    is_eager=True,
+    expose_value=False,
+    callback=_print_version,
+    help="Show Sentinel's version and its Rego engine's, and exit.",
+)
 @click.option(
     "-c",
     "--config-file",
