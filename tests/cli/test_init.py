@@ -14,18 +14,9 @@ from click.testing import CliRunner
 from sentinel.cli import main
 from sentinel.config import load_config
 from tests.conftest import GitRepo
+from testsupport.importlinter import APP_LAYERS
 
-IMPORTLINTER = """\
-[importlinter]
-root_package = app
-
-[importlinter:contract:layers]
-name = app layers
-type = layers
-layers =
-    app.api
-    app.domain
-"""
+IMPORTLINTER = APP_LAYERS
 
 
 def _invoke(*args: str) -> tuple[int, str]:

@@ -11,18 +11,9 @@ from click.testing import CliRunner, Result
 
 from sentinel.cli import main
 from tests.conftest import GitRepo
+from testsupport.importlinter import APP_LAYERS
 
-IMPORTLINTER = """\
-[importlinter]
-root_package = app
-
-[importlinter:contract:layers]
-name = app layers
-type = layers
-layers =
-    app.api
-    app.domain
-
+IMPORTLINTER = APP_LAYERS + """
 [importlinter:contract:pure]
 name = domain is pure
 type = forbidden
@@ -179,24 +170,22 @@ def test_buf_use_sets_the_strictness(proto: tuple[GitRepo, str], monkeypatch: py
     assert _breaking(repo, base, monkeypatch) != []  # conftest.yml wins over buf.yaml
 
 
-def test_buf_rule_ids_in_use_are_an_error(
-    proto: tuple[GitRepo, str], monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("breaking", "error"),
+    [
+        ("use: [FIELD_NO_DELETE]", "buf.yaml: breaking.use lists rule ids (FIELD_NO_DELETE)"),
+        ("ignore: [../elsewhere]", "'../elsewhere' must be a relative path inside the repository"),
+    ],
+    ids=["rule ids in use", "a path out of the repository"],
+)
+def test_buf_settings_that_cannot_be_translated_are_errors(
+    proto: tuple[GitRepo, str], monkeypatch: pytest.MonkeyPatch, breaking: str, error: str
 ) -> None:
     repo, base = proto
-    repo.write("buf.yaml", "version: v2\nbreaking:\n  use: [FIELD_NO_DELETE]\n")
+    repo.write("buf.yaml", f"version: v2\nbreaking:\n  {breaking}\n")
     result = _run(repo, monkeypatch, "check", "--base", base)
     assert result.exit_code == 2
-    assert "buf.yaml: breaking.use lists rule ids (FIELD_NO_DELETE)" in result.output
-
-
-def test_buf_paths_may_not_leave_the_repository(
-    proto: tuple[GitRepo, str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    repo, base = proto
-    repo.write("buf.yaml", "version: v2\nbreaking:\n  ignore: [../elsewhere]\n")
-    result = _run(repo, monkeypatch, "check", "--base", base)
-    assert result.exit_code == 2
-    assert "'../elsewhere' must be a relative path inside the repository" in result.output
+    assert error in result.output
 
 
 def test_a_buf_yaml_alias_bomb_is_refused(
