@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: policy-check test lint typecheck verify unit bench clean tools fuzz screenshot browser
+.PHONY: policy-check test lint typecheck verify unit bench clean tools fuzz screenshot browser servers
 
 # The real OPA and conftest, built from the Go module proxy: test oracles and the optional
 # `--engine opa`, never needed by `pip install`. Cached by Go's module and build caches.
@@ -29,13 +29,14 @@ policy-check: $(STAMP)
 	$(BIN)/sentinel check
 
 lint: $(STAMP)
-	$(BIN)/ruff check sentinel extractors tests testsupport benchmarks
+	$(BIN)/ruff check sentinel tests testsupport benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
 verify: $(STAMP)
 	$(BIN)/sentinel verify -p policy-as-code/policies -d policy-as-code/data
+	$(BIN)/sentinel verify -p policy-as-code/runtime
 
 tools:
 	@mkdir -p $(TOOLS)
@@ -50,7 +51,14 @@ tools:
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
-unit: $(STAMP) node_modules/.installed-stamp tools browser
+# Real servers the runtime tests start on free loopback ports (Debian's packages): Redis, nginx,
+# NATS with JetStream, and wrk for the HTTP load benchmark.
+SERVER_PROGRAMS := redis-server nginx nats-server wrk
+servers:
+	@missing=""; for p in $(SERVER_PROGRAMS); do PATH="$$PATH:/usr/sbin" command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq redis-server nginx nats-server wrk >/dev/null; fi
+
+unit: $(STAMP) node_modules/.installed-stamp tools browser servers
 	SENTINEL_REQUIRE_ORACLES=1 PATH="$(TOOLS):$$PATH" $(BIN)/pytest -n 2 -p no:cacheprovider
 
 test: lint typecheck verify unit

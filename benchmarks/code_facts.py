@@ -23,8 +23,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from extractors import observability, statemachines, techdebt, tenancy, treesitter
-from extractors.base import ExtractContext
+from sentinel.extractors import observability, statemachines, techdebt, tenancy, treesitter
+from sentinel.extractors.base import ExtractContext
 
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 5
 

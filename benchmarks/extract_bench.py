@@ -11,7 +11,7 @@ Then, medians of ``--runs`` runs (interleaved with the peer, so both see the sam
     per edge, and our ``ast`` engine (a straight ``ast`` pass);
 (b) todos extractor vs ``grep -rn <marker>`` over the same files (target: <= 5x);
 (c) every registered extractor kind whose module exists, one by one and all together
-    through ``extractors.run.run_extractors`` (in a git repository made from the tree);
+    through ``sentinel.extractors.run.run_extractors`` (in a git repository made from the tree);
 (d) peak memory (``ru_maxrss`` of this process and of its children).
 """
 
@@ -37,8 +37,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from extractors import KINDS, imports, todos  # noqa: E402
-from extractors.base import ExtractContext  # noqa: E402
+from sentinel.extractors import KINDS, imports, todos  # noqa: E402
+from sentinel.extractors.base import ExtractContext  # noqa: E402
 
 MARKER = "TO" + "DO"  # spelled in pieces so that this file does not flag itself
 
@@ -163,14 +163,14 @@ def make_repository(source: Path, workdir: Path) -> Path:
 
 def bench_all_kinds(source: Path, workdir: Path, runs: int) -> None:
     try:
-        run_module = importlib.import_module("extractors.run")
+        run_module = importlib.import_module("sentinel.extractors.run")
     except ImportError:
         run_module = None
     kinds = available_kinds()
     repo = make_repository(source, workdir)
     print(f"(c) every available kind on a git repository of django/ ({', '.join(kinds)})")
     if run_module is None:
-        print("  extractors.run is missing; kinds run one by one")
+        print("  sentinel.extractors.run is missing; kinds run one by one")
     times: dict[str, float] = {}
     for kind in kinds:
         def one(kind: str = kind) -> Any:
@@ -195,8 +195,8 @@ def check_schemas(source: Path) -> None:
     """Validate this helper's kinds on Django against their schemas (a shape check, not a benchmark)."""
     import jsonschema
 
-    from extractors import files as files_kind
-    from extractors import tests as tests_kind
+    from sentinel.extractors import files as files_kind
+    from sentinel.extractors import tests as tests_kind
 
     ctx = ExtractContext(root=source, files=tree_files(source))
     for module in (files_kind, imports, todos, tests_kind):

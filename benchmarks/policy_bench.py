@@ -34,9 +34,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from extractors.run import run_extractors  # noqa: E402
 from sentinel.config import load_config  # noqa: E402
 from sentinel.docs_gen import collect  # noqa: E402
+from sentinel.extractors.run import run_extractors  # noqa: E402
 from sentinel.runner.engine import RegorusEngine  # noqa: E402
 from sentinel.runner.evaluate import check_document  # noqa: E402
 from sentinel.runner.loader import find_policies, load_data  # noqa: E402

@@ -18,10 +18,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from extractors.base import ExtractContext
-from extractors.proto import extract
-from extractors.proto.descriptors import compile_files
-from extractors.selection import select_files
+from sentinel.extractors.base import ExtractContext
+from sentinel.extractors.proto import extract
+from sentinel.extractors.proto.descriptors import compile_files
+from sentinel.extractors.selection import select_files
 
 RUNS = 5
 

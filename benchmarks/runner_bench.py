@@ -214,12 +214,10 @@ def compare_tools(conftest: str, opa: str | None, bare: dict[int, float]) -> Non
 def compile_bytecode() -> None:
     """Write the package's .pyc files first, as installing the wheel does: with
     PYTHONDONTWRITEBYTECODE set, every run would otherwise compile changed modules again."""
-    import extractors
     import sentinel
 
-    for package in (sentinel, extractors):
-        folder = str(Path(package.__file__).parent)
-        subprocess.run([sys.executable, "-m", "compileall", "-q", folder], check=True, capture_output=True)
+    folder = str(Path(sentinel.__file__).parent)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", folder], check=True, capture_output=True)
 
 
 def main() -> None:

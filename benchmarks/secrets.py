@@ -25,8 +25,8 @@ from typing import Any
 from detect_secrets.core import scan as ds_scan
 from detect_secrets.settings import default_settings
 
-from extractors.base import ExtractContext
-from extractors.secrets import extract
+from sentinel.extractors.base import ExtractContext
+from sentinel.extractors.secrets import extract
 
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 5
 PEER_FILES = int(sys.argv[2]) if len(sys.argv) > 2 else 300

@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
-from extractors import gitrepo
 from sentinel.errors import SentinelError
+from sentinel.extractors import gitrepo
 from sentinel.fingerprint import result_fingerprints
 from sentinel.runner.results import CheckResult, Result
 
@@ -40,7 +40,7 @@ def export_tree(root: Path, commit: str, dest: Path) -> int:
     """Write every regular file of ``commit`` under ``dest`` (an empty folder); the file count.
 
     Object ids and paths come from git's own listing, read through the hardened runner of
-    ``extractors.gitrepo``; a path that could leave ``dest`` is refused.
+    ``sentinel.extractors.gitrepo``; a path that could leave ``dest`` is refused.
     """
     blobs = gitrepo.blobs_at(root, commit, ("",))
     for name, data in blobs.items():

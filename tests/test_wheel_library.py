@@ -1,5 +1,6 @@
 """The built wheel carries the rule library: installed as a library, away from this repository,
-``sentinel`` runs, lists and verifies the shipped rules with no ``-p``.
+``sentinel`` runs, lists and verifies the shipped rules with no ``-p``; ``sentinel`` is its only
+top-level import package (the extractors install as ``sentinel.extractors``).
 
 The wheel is built offline (no index, no build isolation, a dead proxy, so nothing is fetched) from
 a copy of the sources, so the build writes no ``build/`` or ``*.egg-info`` into the work tree. It is
@@ -29,8 +30,8 @@ _DEAD_PROXY = "http://127.0.0.1:9"
 
 
 @pytest.fixture(scope="module")
-def unpacked(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The wheel built from a copy of the sources, unpacked."""
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel built from a copy of the sources."""
     base = tmp_path_factory.mktemp("wheel")
     source = base / "src"
     source.mkdir()
@@ -49,11 +50,81 @@ def unpacked(tmp_path_factory: pytest.TempPathFactory) -> Path:
         cwd=source, env=env, capture_output=True, text=True, timeout=300, check=False,
     )
     assert built.returncode == 0, built.stdout + built.stderr
-    (wheel,) = (base / "dist").glob("sentinel_policy-*.whl")
-    target = base / "unpacked"
+    (built_wheel,) = (base / "dist").glob("sentinel_policy-*.whl")
+    return built_wheel
+
+
+@pytest.fixture(scope="module")
+def unpacked(wheel: Path) -> Path:
+    target = wheel.parent.parent / "unpacked"
     with zipfile.ZipFile(wheel) as archive:
         archive.extractall(target)
     return target
+
+
+def test_sentinel_is_the_only_top_level_import_package(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+    tops = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")}
+    assert tops == {"sentinel"}
+    assert "sentinel/extractors/run.py" in names
+    assert "sentinel/extractors/schemas/imports.json" in names
+    assert "sentinel/bot/templates/comment.md.j2" in names or any(
+        n.startswith("sentinel/bot/templates/") for n in names)
+    assert any(n.startswith("sentinel/_library/policies/") and n.endswith(".rego") for n in names)
+
+
+def test_the_wheel_admits_python_3_12_and_3_13(wheel: Path) -> None:
+    from packaging.specifiers import SpecifierSet
+
+    with zipfile.ZipFile(wheel) as archive:
+        meta = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        metadata = archive.read(meta).decode()
+        wheel_info = archive.read(meta.replace("METADATA", "WHEEL")).decode()
+    requires = re.search(r"^Requires-Python: (.+)$", metadata, flags=re.MULTILINE)
+    assert requires, metadata[:500]
+    spec = SpecifierSet(requires.group(1))
+    assert {"3.11", "3.12", "3.13", "3.14"} <= {v for v in ("3.10", "3.11", "3.12", "3.13", "3.14") if v in spec}
+    assert "3.10" not in spec
+    assert "Tag: py3-none-any" in wheel_info
+    # Test-only tools are not runtime dependencies.
+    runtime = [line for line in metadata.splitlines()
+               if line.startswith("Requires-Dist:") and "extra ==" not in line]
+    assert not [line for line in runtime if re.match(r"Requires-Dist: (coverage|pytest|hypothesis)\b", line)]
+
+
+def test_a_fresh_venv_with_the_wheel_installed_checks_a_repository(wheel: Path, tmp_path: Path) -> None:
+    """Not editable, no source tree: the console script from the installed wheel runs ``sentinel check``.
+
+    The wheel is installed with ``--no-deps`` (no network here); the dependencies come from the
+    project's environment through a path entry, which, unlike a site directory, runs none of its
+    ``.pth`` files, so the editable install of this checkout stays out of sight."""
+    venv = tmp_path / "fresh"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    deps = subprocess.run([sys.executable, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    Path(site, "project_dependencies.pth").write_text(deps + "\n", encoding="utf-8")
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("SENTINEL_", "PYTHON", "HYPOTHESIS", "PIP_"))}
+    installed = subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "--no-index", "--quiet",
+                                str(wheel)], capture_output=True, text=True, timeout=300, env=env, check=False)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "app.py").write_text("def f():\n    # TODO make this faster\n    return 1\n", encoding="utf-8")
+    for args in (["init", "-q"], ["add", "."], ["-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "c"]):
+        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+    where = subprocess.run([str(venv / "bin" / "python"), "-c", "import sentinel; print(sentinel.__file__)"],
+                           cwd=repo, env=env, capture_output=True, text=True, check=True).stdout
+    assert Path(where.strip()).resolve().is_relative_to(venv.resolve())
+    done = subprocess.run([str(venv / "bin" / "sentinel"), "check"], cwd=repo, env=env,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "marker_without_ticket" in done.stdout
+    assert "make this faster" in done.stdout
 
 
 def _run(unpacked: Path, cwd: Path, *args: str, code: str = CLI) -> subprocess.CompletedProcess[str]:
@@ -74,8 +145,8 @@ def empty_cwd(tmp_path: Path) -> Path:
 
 def test_the_package_and_its_library_come_from_the_unpacked_wheel(unpacked: Path, empty_cwd: Path) -> None:
     done = _run(unpacked, empty_cwd, code=(
-        "import sentinel, extractors; from sentinel.library import library_dir; "
-        "print(sentinel.__file__); print(extractors.__file__); print(library_dir())"
+        "import sentinel, sentinel.extractors.run as run; from sentinel.library import library_dir; "
+        "print(sentinel.__file__); print(run.__file__); print(library_dir())"
     ))
     assert done.returncode == 0, done.stderr
     paths = [Path(line) for line in done.stdout.split()]

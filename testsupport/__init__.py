@@ -1,1 +1,1 @@
-"""Support code for tests and benchmarks: never imported by the product (sentinel, extractors)."""
+"""Support code for tests and benchmarks: never imported by the product (sentinel)."""

@@ -22,11 +22,11 @@ from pathlib import Path
 
 import unidiff
 
-from extractors import gitrepo
-from extractors.changes import _git_path as git_path
 from sentinel.bot.findings import Finding
 from sentinel.bot.github_port import PullFile
 from sentinel.bot.settings import FILTER_MODES
+from sentinel.extractors import gitrepo
+from sentinel.extractors.changes import _git_path as git_path
 
 MODES = FILTER_MODES
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from extractors import KINDS
-from extractors.run import run_extractors
 from sentinel.cli.check import user_place
 from sentinel.cli.options import config_option
 from sentinel.config import Config
+from sentinel.extractors import KINDS
+from sentinel.extractors.run import run_extractors
 from sentinel.inputs import DEFAULT_OUT, write_documents
 
 

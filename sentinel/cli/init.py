@@ -10,9 +10,9 @@ from pathlib import Path
 import click
 import yaml
 
-from extractors.selection import select_files
 from sentinel.config import DEFAULT_FILES, find_config, load_config, unmatched_globs, validate
 from sentinel.errors import SentinelError, UsageError
+from sentinel.extractors.selection import select_files
 from sentinel.init import consistency, render
 from sentinel.init.detect import detect
 from sentinel.init.foreign import MAX_CONFIG_BYTES

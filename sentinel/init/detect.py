@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from extractors.selection import select_files
+from sentinel.extractors.selection import select_files
 from sentinel.init.foreign import BufBreaking, read_buf, read_importlinter, read_text
 
 LANGUAGES = {

@@ -31,7 +31,7 @@ def mask(text: str) -> str:
 
     Imported on first use: the detectors load detect-secrets, which only a failing parse needs.
     """
-    from extractors.secrets.mask import mask_secrets
+    from sentinel.extractors.secrets.mask import mask_secrets
 
     return mask_secrets(text)
 
@@ -41,7 +41,7 @@ def excerpt(text: str, limit: int = MAX_EXCERPT) -> str:
 
     Masking comes first, since a cut secret is no longer recognised by the detectors.
     """
-    from extractors.secrets.mask import excerpt as masked_excerpt
+    from sentinel.extractors.secrets.mask import excerpt as masked_excerpt
 
     return masked_excerpt(text, limit)
 

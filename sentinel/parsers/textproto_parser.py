@@ -6,7 +6,7 @@ field names of the ``.proto`` (protojson with ``UseProtoNames``: 64-bit integers
 by name, bytes in base64, fields at their default value left out).
 
 The ``.proto`` files are repository content: they are compiled by
-:mod:`extractors.proto.descriptors`, whose protoc runner passes every path as an absolute path
+:mod:`sentinel.extractors.proto.descriptors`, whose protoc runner passes every path as an absolute path
 so that no file name can be read as a protoc option, and runs protoc in a child process. Each
 folder is its own include root, so an ``import`` resolves relative to the folder it was given in.
 Symlinked ``.proto`` files are not read.
@@ -49,7 +49,7 @@ def _proto_files(folder: str) -> list[str]:
 def load_pool(folders: Sequence[str]) -> descriptor_pool.DescriptorPool:
     """A descriptor pool with every message defined under ``folders``; ParseError naming the
     ``.proto`` file and line on a compile error, UsageError when a folder does not exist."""
-    from extractors.proto.descriptors import compile_files
+    from sentinel.extractors.proto.descriptors import compile_files
 
     pool = descriptor_pool.DescriptorPool()
     added: set[str] = set()

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from extractors import KINDS
 from sentinel.cli import main
+from sentinel.extractors import KINDS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

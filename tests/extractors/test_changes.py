@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from extractors import gitrepo
-from extractors.base import ExtractContext
-from extractors.changes import NO_BASE_NOTE, extract
-from extractors.changes_tests import mirrors
-from extractors.selection import select_files
-from extractors.testpaths import is_test_path
+from sentinel.extractors import gitrepo
+from sentinel.extractors.base import ExtractContext
+from sentinel.extractors.changes import NO_BASE_NOTE, extract
+from sentinel.extractors.changes_tests import mirrors
+from sentinel.extractors.selection import select_files
+from sentinel.extractors.testpaths import is_test_path
 from sentinel.inputs import dumps
 
 

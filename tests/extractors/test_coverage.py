@@ -12,10 +12,10 @@ from typing import Any
 import coverage
 import pytest
 
-from extractors import gitrepo
-from extractors.base import ExtractContext
-from extractors.coverage import extract
-from sentinel.errors import UsageError
+from sentinel.extractors import gitrepo
+from sentinel.extractors.base import ExtractContext
+from sentinel.extractors.coverage import extract
+from sentinel.extractors.errors import ExtractorUsageError
 from sentinel.inputs import dumps
 
 BASE_CALC = """\
@@ -220,7 +220,7 @@ def test_bad_lcov_records_are_problems_with_their_lines(tmp_path: Path) -> None:
 
 
 def test_listed_report_that_is_missing_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match=r"configured coverage report not found: build/coverage\.xml"):
+    with pytest.raises(ExtractorUsageError, match=r"configured coverage report not found: build/coverage\.xml"):
         run(tmp_path, reports=["build/coverage.xml"])
 
 

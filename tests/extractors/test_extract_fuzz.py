@@ -4,7 +4,7 @@ Repositories are generated: file names from a safe alphabet (unicode letters and
 ``_``) with the extensions and well-known names the extractors look for, and contents that are
 random bytes, random text, fragments of the languages stitched together (unbalanced brackets,
 half statements), or nesting deeper than a recursive parser survives. Every kind runs over each
-one; the only exception allowed is a SentinelError (a user-facing error naming its cause), and
+one; the only exception allowed is a ExtractorError (a user-facing error naming its cause), and
 every document must validate.
 """
 
@@ -19,9 +19,9 @@ import jsonschema
 from hypothesis import given
 from hypothesis import strategies as st
 
-from extractors import KINDS
-from extractors.run import run_extractors
-from sentinel.errors import SentinelError
+from sentinel.extractors import KINDS
+from sentinel.extractors.errors import ExtractorError
+from sentinel.extractors.run import run_extractors
 from testsupport.files import write
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "extractors" / "schemas"
@@ -92,6 +92,6 @@ def test_every_kind_extracts_any_repository_into_valid_documents(files: dict[str
             write(root, rel, data)
         try:
             documents = run_extractors(root, settings={"jobs": 1})
-        except SentinelError:
+        except ExtractorError:
             return
         check(documents)

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from extractors import files
-from extractors.base import ExtractContext
-from extractors.selection import select_files
-from sentinel.errors import UsageError
+from sentinel.extractors import files
+from sentinel.extractors.base import ExtractContext
+from sentinel.extractors.errors import ExtractorUsageError
+from sentinel.extractors.selection import select_files
 
 
 def extract(root: Path, options: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -113,5 +113,5 @@ def test_two_runs_give_byte_identical_json(git_repo: Any) -> None:
 @pytest.mark.parametrize("layers", [["src/**"], {"domain": 3}, {"domain": [1, 2]}])
 def test_malformed_layers_option_is_a_usage_error(git_repo: Any, layers: object) -> None:
     git_repo.write("a.py", "")
-    with pytest.raises(UsageError, match="layers"):
+    with pytest.raises(ExtractorUsageError, match="layers"):
         extract(git_repo.root, {"layers": layers})

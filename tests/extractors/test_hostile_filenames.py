@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from extractors import gitrepo
-from extractors.run import run_extractors
 from sentinel.cli import main
+from sentinel.extractors import gitrepo
+from sentinel.extractors.run import run_extractors
 from tests.conftest import GitRepo
 
 PROTO = 'syntax = "proto3";\npackage p;\nmessage A { string id = 1; }\n'

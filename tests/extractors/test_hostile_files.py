@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from extractors.run import run_extractors
-from sentinel.errors import UsageError
+from sentinel.extractors.errors import ExtractorUsageError
+from sentinel.extractors.run import run_extractors
 from testsupport.files import write
 
 # ``x = 1+1+...``: CPython's parser gives up (RecursionError) from about 3,000 terms; grimp's
@@ -167,6 +167,6 @@ def test_a_file_over_the_time_budget_is_a_timeout_problem_and_the_run_goes_on(
 @pytest.mark.parametrize("value", [0, -5, "10", True, 1.5])
 def test_file_timeout_must_be_a_positive_integer(tmp_path: Path, value: object) -> None:
     write(tmp_path, "a.py", "import os\n")
-    with pytest.raises(UsageError, match="file_timeout_ms"):
+    with pytest.raises(ExtractorUsageError, match="file_timeout_ms"):
         run_extractors(tmp_path, ["imports"], settings={"file_timeout_ms": value})
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from extractors import imports
-from extractors.base import ExtractContext
-from extractors.selection import select_files
-from sentinel.errors import UsageError
+from sentinel.extractors import imports
+from sentinel.extractors.base import ExtractContext
+from sentinel.extractors.errors import ExtractorUsageError
+from sentinel.extractors.selection import select_files
 
 FIXTURE = {
     "app/__init__.py": "import os\nimport requests\n",
@@ -79,7 +79,7 @@ def test_symlinks_and_symlink_loops_are_not_followed(tmp_path: Path) -> None:
 
 def test_http_clients_option_must_map_languages_to_lists(git_repo: Any) -> None:
     git_repo.write("a.py", "")
-    with pytest.raises(UsageError, match="http_clients"):
+    with pytest.raises(ExtractorUsageError, match="http_clients"):
         extract(git_repo.root, {"http_clients": ["requests."]})
 
 
@@ -102,5 +102,5 @@ def test_python_option_error_is_raised_while_workers_scan_other_languages(
     monkeypatch.setattr(imports, "_POOL_BYTES", 1)
     ctx = ExtractContext(root=git_repo.root, files=tuple(select_files(git_repo.root)),
                          options={"python": {"engine": "magic"}}, jobs=2)
-    with pytest.raises(UsageError, match=r"python\.engine"):
+    with pytest.raises(ExtractorUsageError, match=r"python\.engine"):
         imports.extract(ctx)

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from extractors import imports
-from extractors.base import ExtractContext
-from extractors.selection import select_files
+from sentinel.extractors import imports
+from sentinel.extractors.base import ExtractContext
+from sentinel.extractors.selection import select_files
 
 CARGO = '[package]\nname = "shop"\nversion = "0.1.0"\n'
 

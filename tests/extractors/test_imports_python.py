@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from extractors import imports
-from extractors.base import ExtractContext
-from extractors.imports import python
-from extractors.selection import select_files
-from sentinel.errors import UsageError
+from sentinel.extractors import imports
+from sentinel.extractors.base import ExtractContext
+from sentinel.extractors.errors import ExtractorUsageError
+from sentinel.extractors.imports import python
+from sentinel.extractors.selection import select_files
 
 
 def extract(root: Path, options: dict[str, Any] | None = None,
@@ -230,7 +230,7 @@ def test_package_named_like_an_already_imported_module_is_still_scanned(git_repo
 
 def test_unknown_engine_option_is_a_usage_error(git_repo: Any) -> None:
     git_repo.write("a.py", "")
-    with pytest.raises(UsageError, match=r"python\.engine"):
+    with pytest.raises(ExtractorUsageError, match=r"python\.engine"):
         extract(git_repo.root, {"python": {"engine": "magic"}})
 
 

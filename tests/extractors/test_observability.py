@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from extractors.base import ExtractContext
-from extractors.observability import extract
-from extractors.selection import select_files
-from sentinel.errors import SentinelError
+from sentinel.extractors.base import ExtractContext
+from sentinel.extractors.errors import ExtractorError
+from sentinel.extractors.observability import extract
+from sentinel.extractors.selection import select_files
 from sentinel.inputs import dumps
 from testsupport.files import write
 
@@ -278,7 +278,7 @@ def test_bad_files_become_problems(tmp_path: Path) -> None:
 
 
 def test_unknown_handler_pattern_key_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(SentinelError, match="handler_patterns"):
+    with pytest.raises(ExtractorError, match="handler_patterns"):
         run(tmp_path, handler_patterns={"java": ["GetMapping"]})
 
 

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from extractors import gitrepo
-from extractors.base import ExtractContext
-from extractors.proto import extract
-from extractors.selection import select_files
-from sentinel.errors import UsageError
+from sentinel.extractors import gitrepo
+from sentinel.extractors.base import ExtractContext
+from sentinel.extractors.errors import ExtractorUsageError
+from sentinel.extractors.proto import extract
+from sentinel.extractors.selection import select_files
 from sentinel.inputs import dumps
 
 SHOP = """\
@@ -268,7 +268,7 @@ def test_file_outside_the_include_paths_is_a_problem(git_repo: Any) -> None:
 
 
 def test_option_of_the_wrong_type_is_a_usage_error(git_repo: Any) -> None:
-    with pytest.raises(UsageError, match="include_paths"):
+    with pytest.raises(ExtractorUsageError, match="include_paths"):
         run(git_repo.root, options={"include_paths": "api"})
 
 

@@ -13,9 +13,9 @@ from typing import Any
 import git
 import pytest
 
-from extractors.base import ExtractContext
-from extractors.proto import extract
-from extractors.selection import select_files
+from sentinel.extractors.base import ExtractContext
+from sentinel.extractors.proto import extract
+from sentinel.extractors.selection import select_files
 
 BASE: dict[str, str] = {
     "proto/m.proto": """\

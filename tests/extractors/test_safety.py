@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from extractors.base import ExtractContext
-from extractors.safety import extract
-from extractors.selection import select_files
+from sentinel.extractors.base import ExtractContext
+from sentinel.extractors.safety import extract
+from sentinel.extractors.selection import select_files
 
 AUTHZ = """
 import os

@@ -17,13 +17,13 @@ import pytest
 from detect_secrets.core import scan as ds_scan
 from detect_secrets.settings import default_settings
 
-from extractors.base import ExtractContext
-from extractors.run import mask_problems
-from extractors.secrets import extract
-from extractors.secrets.mask import mask_secrets
-from extractors.secrets.prefilter import required_literals, whole_text_pattern
-from extractors.selection import select_files
-from sentinel.errors import SentinelError
+from sentinel.extractors.base import ExtractContext
+from sentinel.extractors.errors import ExtractorError
+from sentinel.extractors.run import mask_problems
+from sentinel.extractors.secrets import extract
+from sentinel.extractors.secrets.mask import mask_secrets
+from sentinel.extractors.secrets.prefilter import required_literals, whole_text_pattern
+from sentinel.extractors.selection import select_files
 from sentinel.inputs import dumps
 from testsupport.files import write
 
@@ -165,7 +165,7 @@ def test_filter_mode_leaves_baseline_findings_out(tmp_path: Path) -> None:
 
 def test_a_configured_baseline_that_is_missing_is_an_error(tmp_path: Path) -> None:
     write(tmp_path, "a.py", f'KEY = "{AWS_KEY}"\n')
-    with pytest.raises(SentinelError, match=r"configured baseline not found: audit/secrets\.baseline"):
+    with pytest.raises(ExtractorError, match=r"configured baseline not found: audit/secrets\.baseline"):
         run(tmp_path, baseline="audit/secrets.baseline")
 
 
@@ -237,7 +237,7 @@ def test_secret_across_a_piece_boundary_of_one_long_line_is_found(tmp_path: Path
 
 
 def test_unknown_option_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(SentinelError, match="baselines"):
+    with pytest.raises(ExtractorError, match="baselines"):
         run(tmp_path, baselines="x")
 
 
@@ -325,7 +325,7 @@ def test_importing_the_scanner_leaves_configparser_line_numbers_intact() -> None
     """detect-secrets patches configparser on import; our INI input parser still names the line."""
     import configparser
 
-    import extractors.secrets.engine  # noqa: F401  (the import is the behaviour under test)
+    import sentinel.extractors.secrets.engine  # noqa: F401  (the import is the behaviour under test)
 
     parser = configparser.ConfigParser()
     try:

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from extractors.base import ExtractContext
-from extractors.selection import select_files
-from extractors.statemachines import cover_globs, extract
-from sentinel.errors import SentinelError
+from sentinel.extractors.base import ExtractContext
+from sentinel.extractors.errors import ExtractorError
+from sentinel.extractors.selection import select_files
+from sentinel.extractors.statemachines import cover_globs, extract
 from sentinel.inputs import dumps
 from testsupport.files import write
 
@@ -183,7 +183,7 @@ def test_module_names_become_path_globs() -> None:
 
 
 def test_bad_paths_option_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(SentinelError, match="paths"):
+    with pytest.raises(ExtractorError, match="paths"):
         run(tmp_path, paths="state_machines")
 
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from extractors.base import ExtractContext
-from extractors.selection import select_files
-from extractors.techdebt import extract
-from sentinel.errors import SentinelError
+from sentinel.extractors.base import ExtractContext
+from sentinel.extractors.errors import ExtractorError
+from sentinel.extractors.selection import select_files
+from sentinel.extractors.techdebt import extract
 from sentinel.inputs import dumps
 from testsupport.files import write
 
@@ -159,7 +159,7 @@ def test_only_files_under_paths_are_read(tmp_path: Path) -> None:
 
 
 def test_bad_today_option_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(SentinelError, match="today"):
+    with pytest.raises(ExtractorError, match="today"):
         run(tmp_path, today="tomorrow")
 
 

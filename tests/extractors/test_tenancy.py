@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from extractors.base import ExtractContext
-from extractors.selection import select_files
-from extractors.tenancy import build_config, extract
-from sentinel.errors import SentinelError
+from sentinel.extractors.base import ExtractContext
+from sentinel.extractors.errors import ExtractorError
+from sentinel.extractors.selection import select_files
+from sentinel.extractors.tenancy import build_config, extract
 from sentinel.inputs import dumps
 from testsupport.files import write
 
@@ -217,7 +217,7 @@ def test_bad_files_become_problems(tmp_path: Path) -> None:
 
 
 def test_invalid_sink_option_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(SentinelError, match=r"sinks\.python"):
+    with pytest.raises(ExtractorError, match=r"sinks\.python"):
         run(tmp_path, sinks={"python": [{"name": "x", "kind": "cache_key"}]})
 
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from extractors import tests
-from extractors.base import ExtractContext
-from extractors.selection import select_files
-from sentinel.errors import UsageError
+from sentinel.extractors import tests
+from sentinel.extractors.base import ExtractContext
+from sentinel.extractors.errors import ExtractorUsageError
+from sentinel.extractors.selection import select_files
 
 PYTHON = '''import time
 from asyncio import sleep as nap
@@ -183,7 +183,7 @@ def test_sleep_calls_option_replaces_the_default_names(git_repo: Any) -> None:
 
 def test_sleep_calls_option_must_be_a_list(git_repo: Any) -> None:
     git_repo.write("tests/test_a.py", "")
-    with pytest.raises(UsageError, match="sleep_calls"):
+    with pytest.raises(ExtractorUsageError, match="sleep_calls"):
         extract(git_repo.root, {"sleep_calls": "time.sleep"})
 
 

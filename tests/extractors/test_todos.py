@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from extractors import todos
-from extractors.base import ExtractContext
-from extractors.selection import select_files
-from sentinel.errors import UsageError
+from sentinel.extractors import todos
+from sentinel.extractors.base import ExtractContext
+from sentinel.extractors.errors import ExtractorUsageError
+from sentinel.extractors.selection import select_files
 
 MARK_TODO = "TO" + "DO"
 MARK_FIXME = "FIX" + "ME"
@@ -110,7 +110,7 @@ def test_markers_option_sets_the_words(git_repo: Any) -> None:
 ])
 def test_bad_options_are_usage_errors(git_repo: Any, options: dict[str, Any], word: str) -> None:
     git_repo.write("a.py", "")
-    with pytest.raises(UsageError, match=word):
+    with pytest.raises(ExtractorUsageError, match=word):
         extract(git_repo.root, options)
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from extractors.run import run_extractors
-from sentinel.errors import UsageError
+from sentinel.extractors.errors import ExtractorUsageError
+from sentinel.extractors.run import run_extractors
 
 AWS_KEY = "AKIA" + "IOSFODNN7EXAMPLE"
 TREE = {
@@ -43,5 +43,5 @@ def test_exclude_vendored_false_extracts_vendored_files(git_repo: Any) -> None:
 
 
 def test_exclude_vendored_must_be_a_boolean(git_repo: Any) -> None:
-    with pytest.raises(UsageError, match="exclude_vendored"):
+    with pytest.raises(ExtractorUsageError, match="exclude_vendored"):
         _files(git_repo, exclude_vendored="no")

@@ -1,0 +1,86 @@
+"""Run a set of extractor kinds over a repository: the whole extract stage in one call."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sentinel.extractors import KINDS, gitrepo
+from sentinel.extractors.base import DEFAULT_FILE_TIMEOUT_MS, ExtractContext
+from sentinel.extractors.errors import ExtractorError, ExtractorUsageError
+from sentinel.extractors.secrets.mask import mask_secrets
+from sentinel.extractors.selection import select
+
+DEFAULT_MAX_FILE_BYTES = 1_000_000
+# Generated trees nobody writes rules for.
+DEFAULT_EXCLUDE = (".sentinel/", ".venv/", "venv/", "__pycache__/")
+# Third-party code kept in the tree: left out unless ``extract.exclude_vendored: false``.
+VENDORED = ("**/vendor/**", "**/node_modules/**", "*.min.js")
+
+
+def kinds_from(requested: Sequence[str] | None, settings: dict[str, Any]) -> list[str]:
+    kinds = list(requested or settings.get("kinds") or KINDS)
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown:
+        raise ExtractorError(
+            f"unknown extractor kind(s): {', '.join(unknown)}; choose from {', '.join(KINDS)}"
+        )
+    return kinds
+
+
+def run_extractors(
+    root: Path,
+    kinds: Sequence[str] | None = None,
+    base: str | None = None,
+    settings: dict[str, Any] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Extract every requested kind. ``settings`` is the ``extract`` section of conftest.yml.
+
+    A base revision that does not exist is an error up front (exit 2), before any work.
+    ``file_timeout_ms`` (default 10,000) is the time one file may take in one extractor: a file
+    over it is a ``timeout`` problem and the run goes on. Vendored code (:data:`VENDORED`) is left
+    out unless ``exclude_vendored`` is false.
+    """
+    settings = settings or {}
+    file_timeout_ms = settings.get("file_timeout_ms", DEFAULT_FILE_TIMEOUT_MS)
+    if isinstance(file_timeout_ms, bool) or not isinstance(file_timeout_ms, int) or file_timeout_ms <= 0:
+        raise ExtractorUsageError("extract.file_timeout_ms must be a positive integer (milliseconds)")
+    selected_kinds = kinds_from(kinds, settings)
+    is_git = gitrepo.is_repository(root)
+    if base is not None:
+        if not is_git:
+            raise gitrepo.GitError("--base needs a git repository", file=str(root))
+        base = gitrepo.resolve(root, base)
+    exclude_vendored = settings.get("exclude_vendored", True)
+    if not isinstance(exclude_vendored, bool):
+        raise ExtractorUsageError("extract.exclude_vendored must be true or false")
+    exclude = [*DEFAULT_EXCLUDE, *(VENDORED if exclude_vendored else ()), *settings.get("exclude", [])]
+    selection = select(root, include=settings.get("include", []), exclude=exclude)
+    options = settings.get("options") or {}
+    revision = gitrepo.head_revision(root) if is_git else None
+    documents: dict[str, dict[str, Any]] = {}
+    for kind in selected_kinds:
+        ctx = ExtractContext(
+            root=root,
+            files=tuple(selection.files),
+            unsafe_names=tuple(selection.unsafe),
+            revision=revision,
+            base=base,
+            is_git=is_git,
+            options=dict(options.get(kind) or {}),
+            max_file_bytes=int(settings.get("max_file_bytes", DEFAULT_MAX_FILE_BYTES)),
+            jobs=int(settings.get("jobs", 0)),
+            file_timeout_ms=file_timeout_ms,
+        )
+        module = importlib.import_module(KINDS[kind])
+        documents[kind] = mask_problems(module.extract(ctx))
+    return documents
+
+
+def mask_problems(document: dict[str, Any]) -> dict[str, Any]:
+    """Problem messages may quote the file (a parser's error); meta.unscanned_file shows them."""
+    for entry in document.get("problems", []):
+        entry["message"] = mask_secrets(str(entry.get("message", "")))
+    return document
