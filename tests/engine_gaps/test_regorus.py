@@ -140,3 +140,20 @@ def test_v0_mode_accepts_future_keywords_without_their_import() -> None:
     engine.set_rego_v0(True)
     engine.add_policy("p.rego", 'package p\n\ndeny contains "y" if {\n\ttrue\n}\n')
     assert json.loads(engine.eval_rule_as_json("data.p.deny")) == ["y"]
+
+
+def test_negated_call_with_an_undefined_argument_is_true() -> None:
+    """OPA leaves ``not f(input.x)`` undefined when ``input.x`` is (``opa eval`` on this policy gives no
+    ``p`` and no ``q``, only ``r``); regorus makes it true. Routed around by reading optional fields
+    through a default before a negated call (policy-as-code/runtime/risk/risk.rego does; the CI
+    library's negated calls take fields the extractors always write, null when unknown)."""
+    engine = _engine(
+        "f(x) if x == 1\n"
+        "p if not f(input.x)\n"
+        "q if not is_string(input.x)\n"
+        "r if not input.x == 1\n"
+    )
+    engine.set_input_json("{}")
+    values = {name: json.loads(engine.eval_query_as_json(f"data.p.{name}"))["result"][0]["expressions"][0]["value"]
+              for name in "pqr"}
+    assert values == {"p": True, "q": True, "r": True}
