@@ -10,7 +10,10 @@ measured / budget (<= 1.00 meets it). Wall time is reported with the server vali
 request and response, and without validation (closer to the bot's own cost).
 
 Then the sticky comment's length (target: at most 10,000 characters) and the requests for 10,
-100 and 500 findings: first run, unchanged re-run, and a run after one blocking finding is fixed.
+100 and 500 findings: first run, unchanged re-run, and a run after one blocking finding is fixed;
+and the same with review comments on (``added``, every finding on a line the pull request adds):
+requests, writes, open review comments, wall and CPU time (CPU includes the in-process server's
+validation), review comments off and on interleaved, medians of 3 rounds.
 
     .venv/bin/python benchmarks/bot_bench.py
 """
@@ -28,15 +31,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sentinel.bot.checks import batches
 from sentinel.bot.context import GitHubContext
+from sentinel.bot.diff_filter import from_pull_files
 from sentinel.bot.findings import Finding, collect
+from sentinel.bot.github_port import PullFile
 from sentinel.bot.github_pygithub import PyGithubPort
 from sentinel.bot.publish import Feedback, plan_feedback, post
 from sentinel.bot.render import Renderer
+from sentinel.bot.review import FIXED_TAG, plan_review
 from sentinel.bot.settings import ApiSettings, BotSettings
 from sentinel.runner.results import CheckResult, Location, Result
 from testsupport.github_server import SPEC_FILE, Contract, FakeGitHub
 
 RUNS = 7
+ROUNDS = 3
 FINDINGS = 500
 FILES = 120
 HEAD = "c" * 40
@@ -122,26 +129,59 @@ def run_once(
         server.stop()
 
 
-def three_runs(contract: Contract, findings: list[Finding]) -> list[tuple[int, int, int]]:
-    """(comment characters, requests, writes) for a first run, an unchanged re-run, and a run
-    with the first blocking finding fixed, on one pull request."""
+def new_file_patches(findings: list[Finding]) -> dict[str, str]:
+    """Each finding's file as a file the pull request adds, long enough to hold its line."""
+    longest: dict[str, int] = {}
+    for f in findings:
+        if f.file and f.line:
+            longest[f.file] = max(longest.get(f.file, 0), f.line)
+    return {
+        path: f"@@ -0,0 +1,{n} @@\n" + "\n".join(f"+line {k}" for k in range(1, n + 1))
+        for path, n in longest.items()
+    }
+
+
+def three_runs(
+    contract: Contract, findings: list[Finding], review_mode: str = "off", labels_exist: bool = False
+) -> list[tuple[float, ...]]:
+    """(comment characters, requests, writes, open review comments, wall ms, CPU ms) for a first run,
+    an unchanged re-run, and a run with the first blocking finding fixed, on one pull request."""
     server = FakeGitHub(contract).start()
     try:
-        server.add_pull(7, HEAD, BASE)
-        settings = BotSettings()
+        patches = new_file_patches(findings)
+        server.add_pull(7, HEAD, BASE, patches=patches)
+        diff = from_pull_files([PullFile(path, "added", patch) for path, patch in patches.items()])
+        settings = BotSettings(review_comments=review_mode)
+        if labels_exist:
+            for name in settings.labels.owned:
+                definition = settings.labels.definition(name)
+                server.create_label_state(name, definition.color, definition.description)
         context = GitHubContext(repository=server.repository, pr_number=7, head_sha=HEAD, run_id="1")
         port = PyGithubPort(server.repository, "ghs_bench", server.url, ApiSettings(seconds_between_writes=0))
         fixed = list(findings)
         fixed.remove(next(f for f in findings if f.blocking))
-        out: list[tuple[int, int, int]] = []
+        out: list[tuple[float, ...]] = []
         for current in (findings, findings, fixed):
             server.reset_log()
-            feedback = plan_feedback(current, Renderer(settings, context), settings)
+            wall, cpu = time.perf_counter(), time.process_time()
+            review = plan_review(current, diff, review_mode, "", None)
+            feedback = plan_feedback(current, Renderer(settings, context), settings, review)
             outcome = post(port, port.get_pull(7), HEAD, feedback, settings, context.run_url)
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
             if outcome.errors:
                 raise SystemExit(f"posting failed: {outcome.errors}")
             (comment,) = server.comments_on(7)
-            out.append((len(comment["body"]), len(server.requests), server.writes))
+            still_open = sum(FIXED_TAG not in c["body"] for c in server.review_comments_on(7))
+            out.append(
+                (
+                    len(comment["body"]),
+                    len(server.requests),
+                    server.writes,
+                    still_open,
+                    wall * 1000,
+                    cpu * 1000,
+                )
+            )
         problems = server.take_errors()
         if problems:
             raise SystemExit("contract violations:\n" + "\n".join(problems))
@@ -151,17 +191,48 @@ def three_runs(contract: Contract, findings: list[Finding]) -> list[tuple[int, i
 
 
 def short_comment(contract: Contract) -> None:
-    print("== sticky comment (target <= 10000 characters)")
+    print("== sticky comment (target <= 10000 characters), review comments off")
     for count in (10, 100, 500):
         findings = collect(results(count))
         annotations = sum(1 for f in findings if f.file)
         budget = 8 + math.ceil(annotations / 50)
-        (c1, r1, w1), (c2, r2, w2), (c3, r3, w3) = three_runs(contract, findings)
+        (c1, r1, w1, *_), (c2, r2, w2, *_), (c3, r3, w3, *_) = three_runs(contract, findings)
         print(
-            f"{count:4d} findings: first run {c1:5d} chars, {r1:2d} requests ({w1} writes, budget {budget}); "
-            f"re-run {c2:5d} chars, {r2:2d} requests ({w2} writes); "
-            f"after a fix {c3:5d} chars, {r3:2d} requests ({w3} writes)"
+            f"{count:4d} findings: first run {c1:5.0f} chars, {r1:2.0f} requests ({w1:.0f} writes, "
+            f"budget {budget}); re-run {c2:5.0f} chars, {r2:2.0f} requests ({w2:.0f} writes); "
+            f"after a fix {c3:5.0f} chars, {r3:2.0f} requests ({w3:.0f} writes)"
         )
+    print()
+
+
+def review_comments(contract: Contract) -> None:
+    """Review comments on (``added``), every finding on an added line: medians of ROUNDS rounds,
+    off and on interleaved so both see the same machine load."""
+    print(
+        f"== review comments (bot.review_comments: added), labels already in the repository, "
+        f"medians of {ROUNDS} rounds, off/on interleaved"
+    )
+    print(
+        f"{'findings':>8} {'mode':>5} {'run':>11} {'chars':>6} {'requests':>8} {'writes':>6} "
+        f"{'budget':>6} {'open':>5} {'wall ms':>8} {'CPU ms':>7}"
+    )
+    for count in (10, 100, 500):
+        findings = collect(results(count))
+        budget = 8 + math.ceil(sum(1 for f in findings if f.file) / 50)
+        samples: dict[str, list[list[tuple[float, ...]]]] = {"off": [], "added": []}
+        for _ in range(ROUNDS):
+            for mode in ("off", "added"):
+                samples[mode].append(three_runs(contract, findings, mode, labels_exist=True))
+        for mode, rounds in samples.items():
+            for index, name in enumerate(("first run", "re-run", "after a fix")):
+                chars, requests, writes, still_open = rounds[0][index][:4]
+                wall = statistics.median(r[index][4] for r in rounds)
+                cpu = statistics.median(r[index][5] for r in rounds)
+                shown = str(budget) if index == 0 else "0 w"
+                print(
+                    f"{count:8d} {mode:>5} {name:>11} {chars:6.0f} {requests:8.0f} {writes:6.0f} "
+                    f"{shown:>6} {still_open:5.0f} {wall:8.1f} {cpu:7.1f}"
+                )
     print()
 
 
@@ -180,6 +251,7 @@ def main() -> None:
     print(f"GitHub OpenAPI {contract.version}: {contract.paths} paths, loaded in {load * 1000:.0f} ms")
     print(f"scenario: {len(findings)} findings across {FILES} files, {RUNS} runs each, medians\n")
     short_comment(contract)
+    review_comments(contract)
 
     for labels_exist in (True, False):
         title = "labels already in the repository" if labels_exist else "fresh repository (labels created)"

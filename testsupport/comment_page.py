@@ -1,6 +1,10 @@
 """Render a PR comment's Markdown the way a reader sees it: HTML (markdown-it-py, GitHub's table
 extension), a GitHub-like stylesheet, and headless Chromium (Debian's ``chromium``) for the visible
 text and a screenshot. Used by tests/bot/test_comment_page.py, which ``make screenshot`` runs.
+
+``review_comment_html`` frames an inline review comment as GitHub's "Files changed" tab does: the
+diff lines above the commented line, then the comment, where a ```suggestion block is drawn as
+GitHub draws it (the commented line removed, the block's lines added).
 """
 
 from __future__ import annotations
@@ -12,12 +16,16 @@ import struct
 import subprocess
 import tempfile
 import zlib
+from collections.abc import Sequence
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import cast
 
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 
@@ -47,6 +55,25 @@ code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 8
 a { color: #0969da; text-decoration: none; }
 sub { color: #59636e; }
 details summary { cursor: pointer; }
+.file { margin: 16px; border: 1px solid #d1d9e0; border-radius: 6px; overflow: hidden; }
+.file-header { background: #f6f8fa; border-bottom: 1px solid #d1d9e0; padding: 8px 16px;
+               font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12px; }
+table.diff { border-collapse: collapse; margin: 0; width: 100%;
+             font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12px; }
+table.diff td { border: 0; padding: 0 10px; white-space: pre; line-height: 20px; }
+table.diff tr:nth-child(2n) { background: none; }
+table.diff td.num { color: #59636e; text-align: right; width: 1%; }
+tr.add td { background: #dafbe1; } tr.del td { background: #ffebe9; }
+tr.hunk td { background: #ddf4ff; color: #59636e; }
+.thread { border-top: 1px solid #d1d9e0; border-bottom: 1px solid #d1d9e0; background: #f6f8fa;
+          padding: 8px 16px; }
+.thread .comment { margin: 0; background: #fff; }
+.suggestion { border: 1px solid #d1d9e0; border-radius: 6px; overflow: hidden; margin: 8px 0; }
+.suggestion-header { background: #f6f8fa; border-bottom: 1px solid #d1d9e0; padding: 6px 12px;
+                     font-weight: 600; font-size: 12px; }
+.suggestion-footer { border-top: 1px solid #d1d9e0; padding: 6px 12px; text-align: right; }
+.button { border: 1px solid #d1d9e0; border-radius: 6px; padding: 3px 12px; background: #f6f8fa;
+          font-size: 12px; font-weight: 600; }
 """
 
 
@@ -101,6 +128,82 @@ def markdown_to_html(markdown: str) -> str:
     parser = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
     parser.core.ruler.push("emoji", _emoji_rule)
     return parser.render(markdown)
+
+
+def _suggestion_html(original: str, lines: list[str]) -> str:
+    rows = [f"<tr class='del'><td class='num'>-</td><td>{html.escape(original)}</td></tr>"]
+    rows += [f"<tr class='add'><td class='num'>+</td><td>{html.escape(line)}</td></tr>" for line in lines]
+    return (
+        "<div class='suggestion'><div class='suggestion-header'>Suggested change</div>"
+        "<table class='diff'>" + "".join(rows) + "</table><div class='suggestion-footer'>"
+        "<span class='button'>Commit suggestion</span></div></div>\n"
+    )
+
+
+def review_markdown_to_html(markdown: str, original: str) -> str:
+    """``markdown_to_html`` where a ```suggestion block replacing ``original`` shows as a change."""
+    parser = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    parser.core.ruler.push("emoji", _emoji_rule)
+    default = cast(RendererHTML, parser.renderer).rules["fence"]
+
+    def fence(
+        self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        token = tokens[idx]
+        if token.info.strip() == "suggestion":
+            return _suggestion_html(original, token.content.rstrip("\n").split("\n"))
+        return default(tokens, idx, options, env)
+
+    parser.add_render_rule("fence", fence)
+    return parser.render(markdown)
+
+
+_HUNK = re.compile(r"^@@ -[0-9]+(?:,[0-9]+)? \+([0-9]+)(?:,[0-9]+)? @@")
+
+
+def _diff_rows(patch: str, at: int) -> tuple[str, str, str]:
+    """The patch's rows up to head line ``at`` and after it, as table rows, and that line's text."""
+    before: list[str] = []
+    after: list[str] = []
+    original = ""
+    new: int | None = None
+    for text in patch.splitlines():
+        header = _HUNK.match(text)
+        rows = before if new is None or new <= at else after
+        if header is not None:
+            new = int(header[1])
+            rows.append(f"<tr class='hunk'><td class='num'></td><td>{html.escape(text)}</td></tr>")
+            continue
+        if new is None:
+            continue
+        kind = {"+": "add", "-": "del"}.get(text[:1], "")
+        number = "" if kind == "del" else str(new)
+        rows.append(f"<tr class='{kind}'><td class='num'>{number}</td><td>{html.escape(text)}</td></tr>")
+        if kind != "del":
+            if new == at:
+                original = text[1:]
+            new += 1
+    return "".join(before), "".join(after), original
+
+
+def review_comment_html(markdown: str, path: str, patch: str, line: int, author: str = "sentinel-bot") -> str:
+    """An inline review comment on ``line`` of ``path`` as a standalone page, inside its diff."""
+    before, after, original = _diff_rows(patch, line)
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><style>"
+        + STYLE
+        + "</style></head><body><div class='file'><div class='file-header'>"
+        + html.escape(path)
+        + "</div><table class='diff'>"
+        + before
+        + "</table><div class='thread'><div class='comment'><div class='comment-header'><b>"
+        + html.escape(author)
+        + "</b> commented</div><div class='comment-body'>"
+        + review_markdown_to_html(markdown, original)
+        + "</div></div></div><table class='diff'>"
+        + after
+        + "</table></div></body></html>"
+    )
 
 
 def comment_html(markdown: str, author: str = "sentinel-bot") -> str:

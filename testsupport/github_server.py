@@ -16,6 +16,7 @@ recorded as an error.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections import Counter
@@ -44,6 +45,7 @@ ANNOTATION_TITLE_LIMIT = 255
 DOCS = "https://docs.github.com/rest"
 
 Json = Any
+_HUNK = re.compile(r"^@@ -[0-9]+(?:,[0-9]+)? \+([0-9]+)(?:,[0-9]+)? @@")
 
 
 def _errors(exc: BaseException) -> list[str]:
@@ -162,16 +164,37 @@ class Pull:
     labels: list[str] = field(default_factory=list)
     head_repo: str | None = None
     author: str = "contributor"
+    # Unified-diff hunks per path, as GitHub lists them (``patch``); review comments must land
+    # on a line of these hunks.
+    patches: dict[str, str] = field(default_factory=dict)
 
 
 class Answer(Exception):
     """Raised by a handler to answer with an error status."""
 
-    def __init__(self, status: int, message: str, errors: list[dict[str, Any]] | None = None) -> None:
+    def __init__(self, status: int, message: str, errors: list[Any] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.errors = errors
+
+
+def right_lines(patch: str) -> set[int]:
+    """The head-side line numbers a unified diff's hunks show (added and context lines)."""
+    lines: set[int] = set()
+    current: int | None = None
+    for text in patch.splitlines():
+        header = _HUNK.match(text)
+        if header is not None:
+            current = int(header[1])
+            continue
+        if current is None or text.startswith("\\"):
+            continue
+        if text.startswith("-"):
+            continue
+        lines.add(current)
+        current += 1
+    return lines
 
 
 def _now() -> str:
@@ -193,6 +216,8 @@ class FakeGitHub:
         self.check_runs: dict[int, dict[str, Any]] = {}
         self.annotations: dict[int, list[dict[str, Any]]] = {}
         self.statuses: dict[str, list[dict[str, Any]]] = {}
+        self.reviews: dict[int, dict[str, Any]] = {}
+        self.review_comments: dict[int, dict[str, Any]] = {}
         self.faults: list[Fault] = []
         self.read_only = False
         self.checks_forbidden = False
@@ -246,8 +271,20 @@ class FakeGitHub:
         files: list[tuple[str, str]] | None = None,
         labels: list[str] | None = None,
         head_repo: str | None = None,
+        patches: dict[str, str] | None = None,
     ) -> Pull:
-        pull = Pull(number, head_sha, base_sha, body, files=list(files or []), head_repo=head_repo)
+        pull = Pull(
+            number,
+            head_sha,
+            base_sha,
+            body,
+            files=list(files or []),
+            head_repo=head_repo,
+            patches=dict(patches or {}),
+        )
+        for path in pull.patches:
+            if path not in {name for name, _ in pull.files}:
+                pull.files.append((path, "modified"))
         for name in labels or []:
             self.create_label_state(name, "ededed", "")
             pull.labels.append(name)
@@ -304,6 +341,14 @@ class FakeGitHub:
 
     def labels_on(self, number: int) -> list[str]:
         return list(self.pulls[number].labels)
+
+    def review_comments_on(self, number: int) -> list[dict[str, Any]]:
+        return sorted(
+            (c for c in self.review_comments.values() if c["pull"] == number), key=lambda c: c["id"]
+        )
+
+    def reviews_on(self, number: int) -> list[dict[str, Any]]:
+        return [r for r in self.reviews.values() if r["pull"] == number]
 
     def check_runs_for(self, sha: str) -> list[dict[str, Any]]:
         return [r for r in self.check_runs.values() if r["head_sha"] == sha]
@@ -774,6 +819,7 @@ class FakeGitHub:
                 "blob_url": f"{WEB}/{self.repository}/blob/{pull.head_sha}/{path}",
                 "raw_url": f"{WEB}/{self.repository}/raw/{pull.head_sha}/{path}",
                 "contents_url": f"{self.url}/repos/{self.repository}/contents/{path}?ref={pull.head_sha}",
+                **({"patch": pull.patches[path]} if path in pull.patches else {}),
             }
             for path, status in pull.files
         ]
@@ -823,6 +869,148 @@ class FakeGitHub:
         comment = self._comment_for(params)
         del self.comments[comment["id"]]
         return 204, None
+
+    # ---- pull-request reviews and review comments ----------------------------------------
+
+    def _review_line_problem(self, pull: Pull, comment: dict[str, Any]) -> str | None:
+        """Why GitHub would refuse this review comment's place, or None."""
+        path = comment.get("path")
+        if path not in {name for name, _ in pull.files}:
+            return "Path could not be resolved"
+        if comment.get("position") is not None or comment.get("side", "RIGHT") != "RIGHT":
+            return "this stand-in serves line comments on the RIGHT side only"
+        line = comment.get("line")
+        if not isinstance(line, int):
+            return "line is required"
+        patch = pull.patches.get(path)
+        if patch is not None and line not in right_lines(patch):
+            return "Pull request review thread line must be part of the diff"
+        return None
+
+    def op_pulls_create_review(self, params: dict[str, str], query: dict[str, str], body: Json) -> Any:
+        pull = self._pull_for(params, "pull_number")
+        body = body or {}
+        event = body.get("event")
+        text = body.get("body") or ""
+        if event in ("COMMENT", "REQUEST_CHANGES") and not text:
+            raise Answer(
+                422,
+                "Unprocessable Entity",
+                [{"resource": "PullRequestReview", "code": "missing_field", "field": "body"}],
+            )
+        self._limit("create review", "PullRequestReview", "body", COMMENT_BODY_LIMIT, text)
+        comments = body.get("comments") or []
+        for index, comment in enumerate(comments):
+            self._limit(
+                "create review", "PullRequestReviewComment", "body", COMMENT_BODY_LIMIT, comment["body"]
+            )
+            problem = self._review_line_problem(pull, comment)
+            if problem is not None:
+                self.limit_errors.append(f"create review: comments[{index}]: {problem}")
+                # GitHub answers this one with plain-string errors (validation-error-simple).
+                raise Answer(422, "Unprocessable Entity", [problem])
+        commit = body.get("commit_id") or pull.head_sha
+        now = _now()
+        review: dict[str, Any] = {
+            "id": self._next(),
+            "pull": pull.number,
+            "body": text,
+            "state": {
+                "COMMENT": "COMMENTED",
+                "APPROVE": "APPROVED",
+                "REQUEST_CHANGES": "CHANGES_REQUESTED",
+            }.get(event or "", "PENDING"),
+            "commit_id": commit,
+            "user": self.bot_login,
+            "submitted_at": now,
+        }
+        self.reviews[review["id"]] = review
+        for comment in comments:
+            item: dict[str, Any] = {
+                "id": self._next(),
+                "pull": pull.number,
+                "review": review["id"],
+                "path": comment["path"],
+                "line": comment["line"],
+                "body": comment["body"],
+                "commit_id": commit,
+                "user": self.bot_login,
+                "created_at": now,
+                "updated_at": now,
+            }
+            self.review_comments[item["id"]] = item
+        return 200, self._review(review)
+
+    def op_pulls_list_review_comments(self, params: dict[str, str], query: dict[str, str], body: Json) -> Any:
+        pull = self._pull_for(params, "pull_number")
+        items = [self._review_comment(c) for c in self.review_comments_on(pull.number)]
+        return self._page(items, query, f"/repos/{self.repository}/pulls/{pull.number}/comments")
+
+    def op_pulls_update_review_comment(
+        self, params: dict[str, str], query: dict[str, str], body: Json
+    ) -> Any:
+        try:
+            comment = self.review_comments[int(params["comment_id"])]
+        except (KeyError, ValueError):
+            raise Answer(404, "Not Found") from None
+        self._limit(
+            "update review comment", "PullRequestReviewComment", "body", COMMENT_BODY_LIMIT, body["body"]
+        )
+        comment["body"] = body["body"]
+        comment["updated_at"] = _now()
+        return 200, self._review_comment(comment)
+
+    def _review(self, review: dict[str, Any]) -> dict[str, Any]:
+        html = f"{WEB}/{self.repository}/pull/{review['pull']}"
+        return {
+            "id": review["id"],
+            "node_id": f"PRR_{review['id']}",
+            "user": self._user(review["user"]),
+            "body": review["body"],
+            "state": review["state"],
+            "html_url": f"{html}#pullrequestreview-{review['id']}",
+            "pull_request_url": f"{self.url}/repos/{self.repository}/pulls/{review['pull']}",
+            "_links": {
+                "html": {"href": f"{html}#pullrequestreview-{review['id']}"},
+                "pull_request": {"href": f"{self.url}/repos/{self.repository}/pulls/{review['pull']}"},
+            },
+            "submitted_at": review["submitted_at"],
+            "commit_id": review["commit_id"],
+            "author_association": "NONE",
+        }
+
+    def _review_comment(self, comment: dict[str, Any]) -> dict[str, Any]:
+        api = f"{self.url}/repos/{self.repository}"
+        html = f"{WEB}/{self.repository}/pull/{comment['pull']}#discussion_r{comment['id']}"
+        patch = self.pulls[comment["pull"]].patches.get(comment["path"], "")
+        return {
+            "url": f"{api}/pulls/comments/{comment['id']}",
+            "pull_request_review_id": comment["review"],
+            "id": comment["id"],
+            "node_id": f"PRRC_{comment['id']}",
+            "diff_hunk": patch.split("\n@@")[0] if patch else "@@ -1 +1 @@",
+            "path": comment["path"],
+            "commit_id": comment["commit_id"],
+            "original_commit_id": comment["commit_id"],
+            "user": self._user(comment["user"]),
+            "body": comment["body"],
+            "created_at": comment["created_at"],
+            "updated_at": comment["updated_at"],
+            "html_url": html,
+            "pull_request_url": f"{api}/pulls/{comment['pull']}",
+            "author_association": "NONE",
+            "_links": {
+                "self": {"href": f"{api}/pulls/comments/{comment['id']}"},
+                "html": {"href": html},
+                "pull_request": {"href": f"{api}/pulls/{comment['pull']}"},
+            },
+            "line": comment["line"],
+            "original_line": comment["line"],
+            "side": "RIGHT",
+            # GitHub sends start_line, original_start_line and start_side as null for a one-line
+            # comment; the description's enum for start_side leaves null out, so they are omitted.
+            "subject_type": "line",
+        }
 
     def op_issues_list_labels_for_repo(
         self, params: dict[str, str], query: dict[str, str], body: Json

@@ -24,7 +24,7 @@ def escape_property(value: str) -> str:
     return escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
-def workflow_command(finding: Finding) -> str:
+def workflow_command(finding: Finding, suggestion: list[str] | None = None) -> str:
     level = "error" if finding.blocking else ("notice" if finding.severity in ("info", "note") else "warning")
     props = []
     if finding.file:
@@ -33,11 +33,18 @@ def workflow_command(finding: Finding) -> str:
             props.append(f"line={finding.line}")
     props.append(f"title={escape_property(f'{finding.rule} ({finding.severity})')}")
     message = finding.message + (f"\nHow to fix: {finding.fix}" if finding.fix else "")
+    if suggestion:
+        message += "\nSuggested change (replaces this line):\n" + "\n".join(suggestion)
     return f"::{level} {','.join(props)}::{escape_data(message)}"
 
 
-def workflow_commands(findings: list[Finding]) -> list[str]:
-    return [workflow_command(f) for f in findings]
+def workflow_commands(
+    findings: list[Finding], suggestions: dict[Finding, list[str]] | None = None
+) -> list[str]:
+    """One command per finding: on fork pull requests these stand in for the sticky comment's
+    list and for the inline review comments, on the same lines (with the suggested change)."""
+    found = suggestions or {}
+    return [workflow_command(f, found.get(f)) for f in findings]
 
 
 def write_step_summary(path: Path, markdown: str) -> None:

@@ -58,6 +58,29 @@ class Comment:
 
 
 @dataclass(frozen=True)
+class ReviewComment:
+    """A pull-request review comment (a comment on a line of the diff) as GitHub lists it."""
+
+    id: int
+    body: str
+    path: str
+    line: int | None = None
+    author: str = ""
+
+
+@dataclass(frozen=True)
+class NewReviewComment:
+    """A comment for a new review: on ``line`` of the head version of ``path``."""
+
+    path: str
+    line: int
+    body: str
+
+    def to_api(self) -> dict[str, Any]:
+        return {"path": self.path, "line": self.line, "side": "RIGHT", "body": self.body}
+
+
+@dataclass(frozen=True)
 class Annotation:
     path: str
     start_line: int
@@ -144,6 +167,12 @@ class GitHubPort(Protocol):
     ) -> int: ...
 
     def update_check_run(self, run_id: int, output: CheckOutput, conclusion: str | None = None) -> None: ...
+
+    def list_review_comments(self, number: int) -> list[ReviewComment]: ...
+
+    def create_review(self, number: int, sha: str, body: str, comments: list[NewReviewComment]) -> int: ...
+
+    def update_review_comment(self, comment_id: int, body: str) -> None: ...
 
     def get_status(self, sha: str, context: str) -> CommitStatus | None: ...
 

@@ -32,11 +32,13 @@ from sentinel.bot.github_port import (
     CheckRun,
     Comment,
     CommitStatus,
+    NewReviewComment,
     NotFound,
     PermissionDenied,
     PullFile,
     PullRequest,
     RateLimited,
+    ReviewComment,
 )
 from sentinel.bot.settings import ApiSettings
 
@@ -290,6 +292,45 @@ class PyGithubPort:
         self._call(
             f"update check run {run_id}",
             lambda: self._repo.get_check_run(run_id).edit(output=output.to_api(), **extra),
+            write=True,
+        )
+
+    def list_review_comments(self, number: int) -> list[ReviewComment]:
+        def load() -> list[ReviewComment]:
+            return [
+                ReviewComment(
+                    item.id,
+                    item.body or "",
+                    item.path or "",
+                    item.line,
+                    item.user.login if item.user else "",
+                )
+                for item in self._repo.get_pull(number).get_review_comments()
+            ]
+
+        return self._call(f"list review comments of #{number}", load)
+
+    def create_review(self, number: int, sha: str, body: str, comments: list[NewReviewComment]) -> int:
+        # The documented shape (line and side, not the legacy diff position), sent as is.
+        url = f"{self._repo.url}/pulls/{number}/reviews"
+        payload: dict[str, Any] = {
+            "commit_id": sha,
+            "body": body,
+            "event": "COMMENT",
+            "comments": [c.to_api() for c in comments],
+        }
+        _, data = self._call(
+            f"review #{number}",
+            lambda: self._github.requester.requestJsonAndCheck("POST", url, input=payload),
+            write=True,
+        )
+        return int(data.get("id") or 0) if isinstance(data, dict) else 0
+
+    def update_review_comment(self, comment_id: int, body: str) -> None:
+        url = f"{self._repo.url}/pulls/comments/{comment_id}"
+        self._call(
+            f"edit review comment {comment_id}",
+            lambda: self._github.requester.requestJsonAndCheck("PATCH", url, input={"body": body}),
             write=True,
         )
 

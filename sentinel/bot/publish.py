@@ -1,4 +1,5 @@
-"""Plan the feedback for a set of findings, then post it: check run, sticky comment, labels.
+"""Plan the feedback for a set of findings, then post it: sticky comment, check run, labels and,
+when ``bot.review_comments`` is on, one review with inline comments.
 
 The plan is pure (findings -> bodies, labels, annotations) so ``--dry-run`` prints exactly
 what would be posted. Posting goes through the ``GitHubPort``; each step that fails is
@@ -18,6 +19,8 @@ from sentinel.bot.findings import Finding
 from sentinel.bot.github_port import ApiError, GitHubPort, PermissionDenied, PullRequest, RateLimited
 from sentinel.bot.labels import desired_labels, sync_labels
 from sentinel.bot.render import Renderer, one_line
+from sentinel.bot.review import MAX_COMMENTS, ReviewPlan
+from sentinel.bot.review import publish as publish_review
 from sentinel.bot.settings import BotSettings
 
 
@@ -30,9 +33,16 @@ class Feedback:
     check: checks.CheckPlan
     # The body against the existing comment: new, fixed and still-open findings since it.
     rerender: Callable[[str], str] | None = None
+    # Inline review comments (None: off, or no diff to place them on).
+    review: ReviewPlan | None = None
 
 
-def plan_feedback(findings: list[Finding], renderer: Renderer, settings: BotSettings) -> Feedback:
+def plan_feedback(
+    findings: list[Finding],
+    renderer: Renderer,
+    settings: BotSettings,
+    review_plan: ReviewPlan | None = None,
+) -> Feedback:
     return Feedback(
         findings=findings,
         comment=renderer.comment(findings),
@@ -40,6 +50,7 @@ def plan_feedback(findings: list[Finding], renderer: Renderer, settings: BotSett
         labels=desired_labels(findings, settings.labels),
         check=checks.plan_check(findings, renderer, settings),
         rerender=lambda previous: renderer.comment(findings, previous),
+        review=review_plan,
     )
 
 
@@ -62,11 +73,11 @@ def post(
     settings: BotSettings,
     details_url: str | None,
 ) -> Outcome:
-    """Comment, then check run, then labels; each step's failure is recorded, not raised.
+    """Comment, then check run, labels and review comments; each step's failure is recorded, not raised.
 
     The comment goes first because it anchors the bot's state: a pull request without our
-    comment has never had findings posted, so when there are findings now, no check run of
-    ours can exist for this commit either and the bot skips looking for one.
+    comment has never had findings posted, so when there are findings now, no check run or
+    review comment of ours can exist for it either and the bot skips looking for them.
     """
     outcome = Outcome()
     had_comment: bool | None = None
@@ -87,7 +98,18 @@ def post(
         plan = sync_labels(port, pull.number, list(pull.labels), feedback.labels, settings.labels)
         return "labels " + plan.describe()
 
-    for name, step in (("comment", comment), ("check", check), ("labels", labels)):
+    def review_comments() -> str:
+        plan = feedback.review
+        if plan is None:
+            return "review comments off"
+        if had_comment is False and feedback.clean:
+            return "review comments: none (no findings, none posted before)"
+        return publish_review(port, pull.number, sha, plan, look_up=had_comment is not False).describe()
+
+    steps = [("comment", comment), ("check", check), ("labels", labels)]
+    if feedback.review is not None:
+        steps.append(("review", review_comments))
+    for name, step in steps:
         try:
             outcome.actions.append(step())
         except PermissionDenied as exc:
@@ -126,4 +148,15 @@ def dry_run_text(feedback: Feedback, settings: BotSettings) -> str:
         lines.append(f"{a.path}:{a.start_line}: {a.annotation_level}: [{a.title}] {one_line(a.message)}")
     if not check.output.annotations:
         lines.append("(none)")
+    if feedback.review is not None:
+        plan = feedback.review
+        lines.append(
+            f"=== review comments ({plan.mode}: {len(plan.comments)} on changed lines, "
+            f"at most {MAX_COMMENTS} open at a time; existing ones are not posted again) ==="
+        )
+        for item in plan.comments:
+            lines.append(f"--- {item.finding.location}")
+            lines.append(item.body.rstrip("\n"))
+        if not plan.comments:
+            lines.append("(none)")
     return "\n".join(lines) + "\n"

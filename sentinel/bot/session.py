@@ -13,7 +13,6 @@ from pathlib import Path
 
 import unidiff
 
-from extractors.gitrepo import GitError, is_repository, name_status
 from sentinel.bot import diff_filter, fork, pr_rules
 from sentinel.bot.context import GitHubContext
 from sentinel.bot.findings import Finding, collect, load_run
@@ -21,9 +20,12 @@ from sentinel.bot.github_port import ApiError, GitHubPort, PullRequest
 from sentinel.bot.github_pygithub import PyGithubPort
 from sentinel.bot.publish import Feedback, Outcome, dry_run_text, plan_feedback, post
 from sentinel.bot.render import Renderer
+from sentinel.bot.review import MAX_COMMENTS, ReviewPlan, plan_review
 from sentinel.bot.settings import BotSettings, load_settings
+from sentinel.bot.suggestions import WorkTree
 from sentinel.config import Config
-from sentinel.results_file import require_evaluated
+from sentinel.extractors.gitrepo import GitError, is_repository, name_status
+from sentinel.results_file import checked_out_revision, require_evaluated
 from sentinel.runner.results import CheckResult
 
 Echo = Callable[[str], None]
@@ -52,6 +54,8 @@ class Session:
     left_out: int = 0
     # The pull request's diff when the filter mode needed it.
     pull_diff: diff_filter.PullDiff | None = None
+    # The base revision given to ``findings`` (None: the pull request's).
+    base: str | None = None
 
     @classmethod
     def create(cls, config: Config, context: GitHubContext, dry_run: bool = False) -> Session:
@@ -145,6 +149,7 @@ class Session:
         return None
 
     def findings(self, results: list[CheckResult], base: str | None, with_pr_rules: bool) -> list[Finding]:
+        self.base = base
         pull = self.load_pull()
         extra: list[CheckResult] = []
         if with_pr_rules and pull is not None:
@@ -169,13 +174,32 @@ class Session:
             )
         return kept
 
+    def review_plan(self, findings: list[Finding]) -> ReviewPlan | None:
+        """The inline review comments ``bot.review_comments`` asks for, placed on the PR's diff."""
+        mode = self.settings.review_comments
+        if mode == "off":
+            return None
+        if self.pull_diff is None:
+            self.pull_diff = self.diff(self.base)
+        if self.pull_diff is None:
+            self.notes.append("no diff of the pull request available: no review comments")
+            return None
+        head = self.context.head_sha or (self.pull.head_sha if self.pull else None)
+        # Suggested changes quote the head version's lines: only from a checkout of that commit.
+        lines = WorkTree(self.root) if head and checked_out_revision(self.root) == head else None
+        return plan_review(findings, self.pull_diff, mode, self.settings.comment_id, lines)
+
     def feedback(self, findings: list[Finding]) -> Feedback:
+        review = self.review_plan(findings)
         renderer = Renderer(self.settings, self.context, self.pull_diff)
         # The footer template reads these (and tolerates their absence in other renderers).
         renderer.env.globals.update(
-            notices=list(self.notices), left_out=self.left_out, filter_mode=self.settings.filter_mode
+            notices=list(self.notices),
+            left_out=self.left_out,
+            filter_mode=self.settings.filter_mode,
+            inline=min(len(review.comments), MAX_COMMENTS) if review is not None else 0,
         )
-        return plan_feedback(findings, renderer, self.settings)
+        return plan_feedback(findings, renderer, self.settings, review)
 
     def deliver(self, feedback: Feedback, dry_run: bool, out: Echo) -> Outcome:
         """Post through the API, or degrade; never raises for API trouble."""
@@ -203,7 +227,8 @@ class Session:
             outcome = post(self.port, self.pull, sha, feedback, self.settings, self.context.run_url)
         if self.context.in_actions:
             if outcome.read_only or outcome.errors:
-                for line in fork.workflow_commands(feedback.findings):
+                suggestions = feedback.review.suggestions if feedback.review else {}
+                for line in fork.workflow_commands(feedback.findings, suggestions):
                     out(line)
                 outcome.actions.append("findings written as workflow annotations instead")
             if self.context.step_summary is not None:

@@ -34,6 +34,7 @@ DEFAULT_DEFINITIONS: dict[str, tuple[str, str]] = {
 }
 
 FILTER_MODES = ("added", "diff_context", "file", "nofilter")
+REVIEW_MODES = ("added", "diff_context", "off")
 
 DEFAULT_SPEC_SECTIONS = [r"acceptance\s+criteria", r"invariants?"]
 
@@ -111,6 +112,8 @@ class BotSettings:
     # Which findings are reported and gate the merge: added, diff_context, file, nofilter
     # (sentinel.bot.diff_filter, reviewdog's -filter-mode).
     filter_mode: str = "added"
+    # Inline review comments on changed lines (sentinel.bot.review): added, diff_context or off.
+    review_comments: str = "off"
 
     @property
     def marker(self) -> str:
@@ -305,4 +308,5 @@ def load_settings(config: Config) -> BotSettings:
         spec=_spec_rule(reader.mapping("spec")),
         api=_api(reader.mapping("api")),
         filter_mode=reader.choice("filter_mode", "added", FILTER_MODES),
+        review_comments=reader.choice("review_comments", "off", REVIEW_MODES),
     )

@@ -22,7 +22,7 @@ import click
 from sentinel.bot.context import from_env
 from sentinel.bot.gate import verdict
 from sentinel.bot.session import Session
-from sentinel.bot.settings import FILTER_MODES
+from sentinel.bot.settings import FILTER_MODES, REVIEW_MODES
 from sentinel.cli.options import config_option
 from sentinel.config import Config
 
@@ -93,6 +93,14 @@ def _results_options(func: F) -> F:
                 help="Findings to report and gate on: on added lines, in diff hunks, in changed files, "
                 "or all (default: conftest.yml's bot.filter_mode, else added).",
             ),
+            click.option(
+                "--review-comments",
+                "review_comments",
+                type=click.Choice(REVIEW_MODES),
+                default=None,
+                help="Inline review comments on added lines, on diff hunks, or off "
+                "(default: conftest.yml's bot.review_comments, else off).",
+            ),
         ],
     )
 
@@ -106,6 +114,7 @@ def _session(
     report_url: str | None,
     dry_run: bool,
     filter_mode: str | None = None,
+    review_comments: str | None = None,
 ) -> Session:
     context = from_env(os.environ).override(repository=repo, pr_number=pr, head_sha=sha, api_url=api_url)
     session = Session.create(config, context, dry_run=dry_run)
@@ -113,6 +122,8 @@ def _session(
         session.settings = replace(session.settings, report_url=report_url)
     if filter_mode:
         session.settings = replace(session.settings, filter_mode=filter_mode)
+    if review_comments:
+        session.settings = replace(session.settings, review_comments=review_comments)
     return session
 
 
@@ -139,10 +150,11 @@ def comment(
     pr_rules: bool,
     report_url: str | None,
     filter_mode: str | None,
+    review_comments: str | None,
     dry_run: bool,
 ) -> None:
     """Post the results to the pull request: one sticky comment, labels and a check run."""
-    session = _session(config, repo, pr, sha, api_url, report_url, dry_run, filter_mode)
+    session = _session(config, repo, pr, sha, api_url, report_url, dry_run, filter_mode, review_comments)
     findings = session.findings(session.results(results, base, for_gate=False), base, pr_rules)
     outcome = session.deliver(session.feedback(findings), dry_run, click.echo)
     for note in session.notes:
@@ -172,6 +184,7 @@ def gate(
     pr_rules: bool,
     report_url: str | None,
     filter_mode: str | None,
+    review_comments: str | None,
     post: bool,
     dry_run: bool,
     fail_on_warn: bool,
@@ -184,7 +197,7 @@ def gate(
     Posting (--post) never changes the exit code: when GitHub cannot be reached the verdict is
     still reported, with a note on stderr that the feedback could not be posted.
     """
-    session = _session(config, repo, pr, sha, api_url, report_url, dry_run, filter_mode)
+    session = _session(config, repo, pr, sha, api_url, report_url, dry_run, filter_mode, review_comments)
     findings = session.findings(session.results(results, base, for_gate=True), base, pr_rules)
     result = verdict(findings, fail_on_warn=fail_on_warn)
     if post:

@@ -1,10 +1,13 @@
 """docs/getting-started.md as a test: a repository with an old violation gets a baseline and starts
 green, a new violation blocks, and the PR comment for it reads as its findings once rendered.
+Then an inline review comment with a suggested change, from a real run on a fixture repository
+that removes a protobuf field, posted to the local GitHub and rendered under its diff.
 
 The comment's Markdown is rendered to one HTML page (testsupport.comment_page); headless Chromium
 gives the text that page shows and captures it. ``make screenshot`` runs this module with
-SENTINEL_SCREENSHOT=docs/images/pr-comment.png, so the committed image is one these checks passed
-on. The files below are the ones the guide shows: change them together.
+SENTINEL_SCREENSHOT=docs/images/pr-comment.png, so the committed images are ones these checks
+passed on: the review comment's picture goes next to it, as pr-review-comment.png. The files
+below are the ones the guide shows: change them together.
 """
 
 from __future__ import annotations
@@ -23,8 +26,16 @@ from sentinel.bot.findings import Finding, collect, load_results
 from sentinel.bot.render import Renderer
 from sentinel.bot.settings import BotSettings
 from sentinel.cli import main
+from tests.bot.conftest import Bot
 from tests.conftest import GitRepo
-from testsupport.comment_page import capture, comment_html, find_chromium, png_size_and_colours
+from testsupport.comment_page import (
+    capture,
+    comment_html,
+    find_chromium,
+    png_size_and_colours,
+    review_comment_html,
+)
+from testsupport.github_server import FakeGitHub
 
 ORDERS = "def total(items):\n    # TODO handle empty lists\n    return sum(items)\n"
 PAYMENTS = (
@@ -38,6 +49,10 @@ PAYMENTS = (
 # The two extractors these findings need: the whole library runs, on less input.
 CONFIG = "extract:\n  kinds: [todos, secrets]\n"
 WIDTH, HEIGHT = 900, 700
+REVIEW_HEIGHT = 620
+REVIEW_PNG = "pr-review-comment.png"
+PROTO_HEADER = 'syntax = "proto3";\n\npackage acme.v1;\n\n'
+PROTO_FIELDS = "  string id = 1;\n  string name = 2;\n"
 
 
 @dataclass(frozen=True)
@@ -130,3 +145,46 @@ def test_the_pr_comment_shows_a_reader_its_findings(
     if destination:
         Path(destination).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(png, destination)
+
+
+def test_an_inline_review_comment_shows_its_finding_and_a_suggested_change(
+    git_repo: GitRepo, github: FakeGitHub, chromium: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GIT_AUTHOR_DATE", "1767607200 +0000")
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "1767607200 +0000")
+    bot_config = {"filter_mode": "diff_context", "review_comments": "diff_context"}
+    git_repo.write("conftest.yml", f"extract:\n  kinds: [proto]\nbot: {bot_config}\n")
+    git_repo.write(".gitignore", ".sentinel/\nresults.json\n")
+    git_repo.write(
+        "api/user.proto", PROTO_HEADER + "message User {\n" + PROTO_FIELDS + "  string email = 3;\n}\n"
+    )
+    base = git_repo.commit("base")
+    git_repo.write("api/user.proto", PROTO_HEADER + "message User {\n" + PROTO_FIELDS + "}\n")
+    head = git_repo.commit("remove User.email")
+    patch = git_repo.repo.git.diff(base, head, "--", "api/user.proto").split("\n", 4)[4]
+    github.add_pull(7, head, base, patches={"api/user.proto": patch})
+    bot = Bot(github, git_repo.root)
+    assert bot.run("check", "--base", base, "--results-file", "results.json", token=False).exit_code == 1
+    posted = bot.run("comment", "--results", "results.json", "--pr", "7", "--base", base)
+    assert posted.exit_code == 0, posted.stderr
+
+    (comment,) = github.review_comments_on(7)
+    page = tmp_path / "review.html"
+    page.write_text(
+        review_comment_html(comment["body"], comment["path"], patch, comment["line"], github.bot_login),
+        encoding="utf-8",
+    )
+    png = tmp_path / REVIEW_PNG
+    text = capture(chromium, page, png, WIDTH, REVIEW_HEIGHT)
+    assert "protocol.field_removed_without_reserve · high · blocking" in text
+    assert "field acme.v1.User.email (number 3) was removed without reserving its number and name." in text
+    assert 'How to fix: Add reserved <number>; and reserved "<name>"; to the message' in text
+    assert 'Suggested change-message User {+message User {+ reserved 3;+ reserved "email";' in text
+    assert "```" not in text and "sentinel:review" not in text
+
+    width, height, values = png_size_and_colours(png)
+    assert (width, height) == (WIDTH, REVIEW_HEIGHT)
+    assert values > 64, "the capture is blank"
+    destination = os.environ.get("SENTINEL_SCREENSHOT")
+    if destination:
+        shutil.copyfile(png, Path(destination).with_name(REVIEW_PNG))

@@ -54,12 +54,18 @@ def test_a_finding_without_a_line_is_kept_when_its_file_changed() -> None:
     assert not diff.keeps(_finding("x.py", None), "added")
 
 
-def test_without_a_local_base_the_bot_filters_by_the_files_github_lists(
-    bot: Bot, github: FakeGitHub
-) -> None:
+def test_without_a_local_base_the_bot_filters_by_the_files_github_lists(bot: Bot, github: FakeGitHub) -> None:
     github.add_pull(7, "a" * 40, "b" * 40, files=[("src/app.py", "modified")])
-    bot.results([result([failure("kept", "demo.kept", "src/app.py", 3),
-                         failure("left out", "demo.out", "other.py", 1)])])
+    bot.results(
+        [
+            result(
+                [
+                    failure("kept", "demo.kept", "src/app.py", 3),
+                    failure("left out", "demo.out", "other.py", 1),
+                ]
+            )
+        ]
+    )
     outcome = bot.run("gate", "--results", "results.json", "--pr", "7", "--no-pr-rules")
     assert outcome.exit_code == 1
     assert "kept" in outcome.stdout and "left out" not in outcome.stdout

@@ -31,6 +31,11 @@ def test_the_comment_limit_cannot_be_raised_above_githubs() -> None:
     assert _settings({"max_comment_chars": 100_000}).max_comment_chars == 65_536
 
 
+def test_review_comments_are_off_unless_asked_for() -> None:
+    assert _settings({}).review_comments == "off"
+    assert _settings({"review_comments": "diff-context"}).review_comments == "diff_context"
+
+
 def test_spec_rules_are_off_without_code_paths() -> None:
     assert _settings({"spec": {"spec_paths": ["docs/**"]}}).spec is None
 
@@ -49,6 +54,7 @@ def test_spec_rules_are_off_without_code_paths() -> None:
         ),
         ({"api": {"retries": -1}}, "bot.api.retries must be an integer >= 0"),
         ({"comment_id": "a b"}, "bot.comment_id must be letters"),
+        ({"review_comments": "file"}, "bot.review_comments must be one of added, diff_context, off"),
     ],
 )
 def test_invalid_settings_name_the_key_and_file(bot: dict[str, object], message: str) -> None:
