@@ -7,17 +7,19 @@ The inputs are also written to disk, so ``conftest test -p <policies> --all-name
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from extractors.run import run_extractors
-from extractors.selection import select_files
 from sentinel import baseline, library, new_only, results_file, rule_metadata
 from sentinel.config import Config, as_list, require_globs_match
 from sentinel.errors import UsageError
+from sentinel.extractors.run import kinds_from, run_extractors
+from sentinel.extractors.selection import select_files
 from sentinel.inputs import DEFAULT_OUT, WrittenDocument, write_documents
+from sentinel.progress import Progress
 from sentinel.results_file import RunRecord
 from sentinel.rule_states import not_configured
 from sentinel.runner.evaluate import Input, TestOptions, run_tests
@@ -65,14 +67,18 @@ class CheckRun:
         return self.record.notices
 
 
-def check_run(config: Config, settings: CheckSettings | None = None) -> CheckRun:
-    """Extract, write the inputs, evaluate; the results and the run record that vouches for them."""
+def check_run(
+    config: Config, settings: CheckSettings | None = None, progress: Progress | None = None
+) -> CheckRun:
+    """Extract, write the inputs, evaluate; the results and the run record that vouches for them.
+    ``progress`` times the steps (per extractor kind when someone watches them)."""
     settings = settings or CheckSettings()
+    progress = progress or Progress(sys.stderr)
     if settings.new_only and not settings.base:
         raise UsageError("--new-only needs --base REV: the revision whose failures are not new")
     extract_settings = config.section("extract")
     require_globs_match(config, select_files(settings.root))
-    documents = run_extractors(settings.root, list(settings.kinds) or None, settings.base, extract_settings)
+    documents = _extract(settings, extract_settings, progress)
     out_dir = Path(settings.out or extract_settings.get("out") or DEFAULT_OUT)
     place = Place(Path.cwd(), confine=settings.confine_out or not settings.out)
     written = write_documents(out_dir, documents, place)
@@ -100,7 +106,8 @@ def check_run(config: Config, settings: CheckSettings | None = None) -> CheckRun
         memory_limit=settings.memory_limit,
     )
     inputs = [Input(name=doc.path.as_posix(), document=documents[kind]) for kind, doc in written.items()]
-    results = rule_metadata.enrich(run_tests([], options, documents=inputs), rule_metadata.load(policy))
+    with progress.step("evaluate"):
+        results = rule_metadata.enrich(run_tests([], options, documents=inputs), rule_metadata.load(policy))
     baseline_path = baseline_file(config, settings)
     if baseline_path is not None:
         results = baseline.apply(results, baseline.load(baseline_path), settings.root)
@@ -117,6 +124,20 @@ def check_run(config: Config, settings: CheckSettings | None = None) -> CheckRun
         notices=notices,
     )
     return CheckRun(results, record)
+
+
+def _extract(settings: CheckSettings, extract_settings: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """All kinds in one call; one call per kind when the steps are shown (the file selection is
+    then walked once per kind, a small cost next to extraction)."""
+    requested = list(settings.kinds) or None
+    if not progress.per_step:
+        with progress.step("extract"):
+            return run_extractors(settings.root, requested, settings.base, extract_settings)
+    documents: dict[str, Any] = {}
+    for kind in kinds_from(requested, extract_settings):
+        with progress.step(f"extract {kind}"):
+            documents.update(run_extractors(settings.root, [kind], settings.base, extract_settings))
+    return documents
 
 
 def _hide_existing(

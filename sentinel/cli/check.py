@@ -18,6 +18,7 @@ from sentinel.cli.options import config_option, use_library, user_given
 from sentinel.cli.test import limit_options
 from sentinel.config import Config
 from sentinel.outputs.base import OutputOptions
+from sentinel.progress import Progress, is_terminal
 from sentinel.runner.results import exit_code
 from sentinel.safe_write import Place
 
@@ -82,6 +83,9 @@ def _named_results_file(command: click.Command, ctx: click.Context, args: Sequen
 @click.option("--no-color", is_flag=True, envvar="SENTINEL_NO_COLOR", help="Disable colored output.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing when the run passes.")
 @click.option(
+    "--verbose", is_flag=True, help="Print each step's time (per extractor kind, evaluation) on stderr."
+)
+@click.option(
     "--baseline",
     "baseline_file",
     default=None,
@@ -111,6 +115,7 @@ def check(
     no_fail: bool,
     no_color: bool,
     quiet: bool,
+    verbose: bool,
     baseline_file: str | None,
     new_only: bool,
     timeout: float,
@@ -139,7 +144,8 @@ def check(
         baseline=baseline_file,
         new_only=new_only,
     )
-    run = check_run(config, settings)
+    with Progress(sys.stderr, live=not quiet and is_terminal(sys.stderr), verbose=verbose) as progress:
+        run = check_run(config, settings, progress)
     results = run.results
     if results_file:
         results_io.write(Path(results_file), run.record, results, results_place)

@@ -75,3 +75,7 @@ def emit_all(results: list[CheckResult], specs: list[OutputSpec], options: Outpu
         if not options.no_color and spec.format == "stdout":
             text = outputs.get_outputter(spec.format).render(results, replace(options, no_color=True))
         write_file(Path(spec.path), text.encode("utf-8"), Place(Path.cwd(), confine=confine))
+        # A format that is posted by another program (buildkite) says how, on stderr.
+        hint = getattr(outputs.get_outputter(spec.format), "post_hint", None)
+        if hint is not None:
+            click.echo(hint(spec.path, results), err=True)

@@ -19,6 +19,8 @@ FORMATS: dict[str, str] = {
     "github": "sentinel.outputs.github:GithubOutputter",
     "sarif": "sentinel.outputs.sarif:SarifOutputter",
     "markdown": "sentinel.outputs.markdown:MarkdownOutputter",
+    "codeclimate": "sentinel.outputs.codeclimate:CodeclimateOutputter",
+    "buildkite": "sentinel.outputs.buildkite:BuildkiteOutputter",
 }
 
 __all__ = ["FORMATS", "OutputOptions", "Outputter", "get_outputter", "names", "render"]

@@ -10,7 +10,8 @@ from sentinel.runner.results import CheckResult, Result
 
 
 def test_names_lists_every_format_in_order() -> None:
-    assert outputs.names() == ["stdout", "json", "tap", "table", "junit", "github", "sarif", "markdown"]
+    assert outputs.names() == ["stdout", "json", "tap", "table", "junit", "github", "sarif", "markdown",
+                              "codeclimate", "buildkite"]
 
 
 def test_each_name_gives_an_outputter_with_that_name() -> None:
@@ -22,7 +23,8 @@ def test_unknown_format_is_a_usage_error_listing_the_choices() -> None:
     with pytest.raises(UsageError) as excinfo:
         outputs.get_outputter("xml")
     assert str(excinfo.value) == (
-        "unknown output format 'xml'; choose one of: stdout, json, tap, table, junit, github, sarif, markdown"
+        "unknown output format 'xml'; choose one of: stdout, json, tap, table, junit, github, sarif, "
+        "markdown, codeclimate, buildkite"
     )
 
 
