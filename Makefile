@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: policy-check test lint typecheck verify unit bench clean tools fuzz screenshot browser servers
+.PHONY: policy-check test lint typecheck verify unit bench clean tools fuzz screenshot browser servers pythons
 
 # The real OPA and conftest, built from the Go module proxy: test oracles and the optional
 # `--engine opa`, never needed by `pip install`. Cached by Go's module and build caches.
@@ -61,7 +61,21 @@ servers:
 unit: $(STAMP) node_modules/.installed-stamp tools browser servers
 	SENTINEL_REQUIRE_ORACLES=1 PATH="$(TOOLS):$$PATH" $(BIN)/pytest -n 2 -p no:cacheprovider
 
-test: lint typecheck verify unit
+# The suite again on every newer CPython this machine has (pyenv's builds, or python3.1x on PATH), each
+# in its own venv (.venv-3.x) with the same editable install.
+NEWER_PYTHONS := $(sort $(wildcard $(HOME)/.pyenv/versions/3.1[2-9].*/bin/python3) \
+	$(foreach v,12 13 14,$(shell command -v python3.$(v) 2>/dev/null)))
+pythons: node_modules/.installed-stamp tools browser servers
+	@seen=""; for py in $(NEWER_PYTHONS); do \
+	  ver=$$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) || continue; \
+	  case " $$seen " in *" $$ver "*) continue;; esac; seen="$$seen $$ver"; venv=.venv-$$ver; \
+	  echo "== Python $$ver ($$py)"; \
+	  test -x $$venv/bin/python || $$py -m venv $$venv || exit 1; \
+	  $$venv/bin/python -m pip install --quiet --upgrade pip && $$venv/bin/python -m pip install --quiet -e '.[dev]' || exit 1; \
+	  SENTINEL_REQUIRE_ORACLES=1 PATH="$(TOOLS):$$PATH" $$venv/bin/pytest -n 2 -p no:cacheprovider || exit 1; \
+	done
+
+test: lint typecheck verify unit pythons
 
 # The property tests (parsers, extract stage, CLI exit codes) with many random examples; make test runs a fixed few.
 fuzz: $(STAMP)
@@ -77,4 +91,4 @@ bench: $(STAMP)
 	for f in benchmarks/*.py; do $(BIN)/python $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) node_modules .tools .sentinel .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-3.* node_modules .tools .sentinel .pytest_cache .mypy_cache .ruff_cache

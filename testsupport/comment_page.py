@@ -19,7 +19,7 @@ import zlib
 from collections.abc import Sequence
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
@@ -74,6 +74,15 @@ tr.hunk td { background: #ddf4ff; color: #59636e; }
 .suggestion-footer { border-top: 1px solid #d1d9e0; padding: 6px 12px; text-align: right; }
 .button { border: 1px solid #d1d9e0; border-radius: 6px; padding: 3px 12px; background: #f6f8fa;
           font-size: 12px; font-weight: 600; }
+.run-header { padding: 12px 16px; border-bottom: 1px solid #d1d9e0; font-size: 16px; }
+.run-header .failure { color: #d1242f; font-weight: 600; }
+.annotations-title { padding: 8px 16px; background: #f6f8fa; border-bottom: 1px solid #d1d9e0; font-weight: 600; }
+.annotation { border-bottom: 1px solid #d1d9e0; padding: 8px 16px; }
+.annotation .level-failure { color: #d1242f; font-weight: 600; }
+.annotation .level-warning { color: #9a6700; font-weight: 600; }
+.annotation .where { color: #59636e; font-size: 12px; }
+.annotation pre { margin: 4px 0 0; white-space: pre-wrap; font-size: 12px;
+                  font-family: ui-monospace, SFMono-Regular, Menlo, monospace; }
 """
 
 
@@ -203,6 +212,40 @@ def review_comment_html(markdown: str, path: str, patch: str, line: int, author:
         + "</div></div></div><table class='diff'>"
         + after
         + "</table></div></body></html>"
+    )
+
+
+def check_run_html(run: dict[str, Any], annotations: list[dict[str, Any]], sources: dict[str, str]) -> str:
+    """A check run as GitHub's checks page shows it: name and conclusion, the summary (Markdown), and
+    each annotation with its level, title, place, message and the annotated source line."""
+    icons = {"failure": "✖", "warning": "⚠", "notice": "ℹ"}
+    items = []
+    for note in annotations:
+        level = str(note.get("annotation_level", "notice"))
+        path, line = str(note["path"]), int(note["start_line"])
+        lines = sources.get(path, "").splitlines()
+        code = lines[line - 1] if 0 < line <= len(lines) else ""
+        items.append(
+            "<div class='annotation'><div><span class='level-" + html.escape(level) + "'>"
+            + icons.get(level, "") + " " + html.escape(level.capitalize()) + "</span> "
+            + "<b>" + html.escape(str(note.get("title") or "")) + "</b></div>"
+            + "<div class='where'>" + html.escape(f"{path}#L{line}") + "</div>"
+            + "<div>" + html.escape(str(note.get("message") or "")) + "</div>"
+            + "<table class='diff'><tr><td class='num'>" + str(line) + "</td><td>" + html.escape(code)
+            + "</td></tr></table></div>"
+        )
+    output = run.get("output") or {}
+    conclusion = str(run.get("conclusion") or run.get("status") or "")
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><style>"
+        + STYLE
+        + "</style></head><body><div class='file'><div class='run-header'><b>"
+        + html.escape(str(run.get("name", "")))
+        + "</b> <span class='" + html.escape(conclusion) + "'>" + html.escape(conclusion) + "</span></div>"
+        + "<div class='comment-body'>" + markdown_to_html(str(output.get("summary") or "")) + "</div>"
+        + f"<div class='annotations-title'>Annotations: {len(annotations)}</div>"
+        + "".join(items)
+        + "</div></body></html>"
     )
 
 
