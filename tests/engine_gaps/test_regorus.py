@@ -157,3 +157,10 @@ def test_negated_call_with_an_undefined_argument_is_true() -> None:
     values = {name: json.loads(engine.eval_query_as_json(f"data.p.{name}"))["result"][0]["expressions"][0]["value"]
               for name in "pqr"}
     assert values == {"p": True, "q": True, "r": True}
+
+
+def test_glob_star_crosses_delimiters() -> None:
+    """``*`` must not match a delimiter: OPA gives false for this call, regorus true. Routed around in
+    policy-as-code/runtime/decision/tokens.rego, which matches scopes segment by segment without glob."""
+    engine = _engine('x := glob.match("chat:*", [":"], "chat:admin:all")\n')
+    assert engine.eval_rule("data.p.x") is True

@@ -7,7 +7,7 @@ generated modules, a few with secrets: about 3,000 files. Prints medians of RUNS
   ``detect-secrets scan`` does per file) and ours, one process, on the first PEER_FILES files
   (the peer takes about a minute per 1,000 files, so it gets a slice), with the ratio;
 - whether both found the same secrets on that slice.
-Run: .venv/bin/python benchmarks/secrets.py [RUNS] [PEER_FILES]
+Run: .venv/bin/python benchmarks/secrets_bench.py [RUNS] [PEER_FILES]
 """
 
 from __future__ import annotations
