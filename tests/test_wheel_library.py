@@ -62,6 +62,31 @@ def unpacked(wheel: Path) -> Path:
     return target
 
 
+def test_build_gives_an_sdist_and_a_wheel_that_pass_twine_check(tmp_path: Path) -> None:
+    """``python -m build`` (offline: no isolation) makes the sdist, then the wheel from the sdist; both
+    pass ``twine check``, and the wheel built from the sdist still carries the rule library."""
+    source = tmp_path / "src"
+    source.mkdir()
+    for name in SOURCES:
+        path = ROOT / name
+        if path.is_dir():
+            shutil.copytree(path, source / name, symlinks=True, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(path, source / name)
+    dist = tmp_path / "dist"
+    built = subprocess.run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(dist), "."],
+                           cwd=source, capture_output=True, text=True, timeout=600, check=False)
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    sdists, wheels = sorted(dist.glob("*.tar.gz")), sorted(dist.glob("*.whl"))
+    assert len(sdists) == 1 and len(wheels) == 1
+    checked = subprocess.run([sys.executable, "-m", "twine", "check", "--strict", *map(str, sdists + wheels)],
+                             capture_output=True, text=True, timeout=120, check=False)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    with zipfile.ZipFile(wheels[0]) as archive:
+        names = archive.namelist()
+    assert sum(n.endswith(".rego") for n in names) > 20
+
+
 def test_sentinel_is_the_only_top_level_import_package(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
@@ -72,6 +97,8 @@ def test_sentinel_is_the_only_top_level_import_package(wheel: Path) -> None:
     assert "sentinel/bot/templates/comment.md.j2" in names or any(
         n.startswith("sentinel/bot/templates/") for n in names)
     assert any(n.startswith("sentinel/_library/policies/") and n.endswith(".rego") for n in names)
+    # The runtime's shipped policies (the risk table, the decision package) travel with the CI library.
+    assert "sentinel/_library/runtime/risk/risk.rego" in names
 
 
 def test_the_wheel_admits_python_3_12_and_3_13(wheel: Path) -> None:
