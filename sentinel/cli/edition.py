@@ -33,11 +33,20 @@ def features(fmt: str) -> None:
     resolved = resolve(os.environ)
     for message in resolved.warnings:
         click.echo(f"Warning: {message}", err=True)
-    rows = [(f.value, resolved.flags[f], resolved.sources[f]) for f in sorted(resolved.flags, key=lambda f: f.value)]
+    rows = [
+        (f.value, resolved.flags[f], resolved.sources[f])
+        for f in sorted(resolved.flags, key=lambda f: f.value)
+    ]
     if fmt == "json":
-        click.echo(json.dumps({"edition": resolved.edition.value,
-                               "features": {name: {"enabled": on, "source": src} for name, on, src in rows}},
-                              sort_keys=True))
+        click.echo(
+            json.dumps(
+                {
+                    "edition": resolved.edition.value,
+                    "features": {name: {"enabled": on, "source": src} for name, on, src in rows},
+                },
+                sort_keys=True,
+            )
+        )
         return
     click.echo(f"edition: {resolved.edition.value}")
     width = max(len(name) for name, _, _ in rows)

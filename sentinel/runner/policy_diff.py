@@ -117,7 +117,7 @@ def _diff_values(a: Any, b: Any, at: tuple[str, ...], out: list[Change]) -> None
                 _diff_values(a[index], b[index], here, out)
         return
     # 1 and 1.0 are the same number to Rego; True and 1 are not the same value.
-    if type(a) is not type(b) and not (_number(a) and _number(b)) or a != b:
+    if (type(a) is not type(b) and not (_number(a) and _number(b))) or a != b:
         out.append(Change("~", _pointer(at), f"{_short(a)} -> {_short(b)}"))
 
 

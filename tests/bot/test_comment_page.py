@@ -29,8 +29,8 @@ from sentinel.cli import main
 from tests.bot.conftest import Bot
 from tests.conftest import GitRepo
 from testsupport.comment_page import (
-    check_run_html,
     capture,
+    check_run_html,
     comment_html,
     find_chromium,
     png_size_and_colours,

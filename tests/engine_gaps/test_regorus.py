@@ -154,8 +154,10 @@ def test_negated_call_with_an_undefined_argument_is_true() -> None:
         "r if not input.x == 1\n"
     )
     engine.set_input_json("{}")
-    values = {name: json.loads(engine.eval_query_as_json(f"data.p.{name}"))["result"][0]["expressions"][0]["value"]
-              for name in "pqr"}
+    values = {}
+    for name in "pqr":
+        answer = json.loads(engine.eval_query_as_json(f"data.p.{name}"))
+        values[name] = answer["result"][0]["expressions"][0]["value"]
     assert values == {"p": True, "q": True, "r": True}
 
 

@@ -220,7 +220,8 @@ def test_bad_lcov_records_are_problems_with_their_lines(tmp_path: Path) -> None:
 
 
 def test_listed_report_that_is_missing_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(ExtractorUsageError, match=r"configured coverage report not found: build/coverage\.xml"):
+    missing = r"configured coverage report not found: build/coverage\.xml"
+    with pytest.raises(ExtractorUsageError, match=missing):
         run(tmp_path, reports=["build/coverage.xml"])
 
 

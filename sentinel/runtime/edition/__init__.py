@@ -39,9 +39,16 @@ class Feature(enum.Enum):
 # chains the audit log. Pinning policies is a team feature; the cloud channel and the dashboard API
 # need the central service, so only the enterprise edition turns them on by default.
 EDITION_FEATURES: Mapping[Edition, frozenset[Feature]] = {
-    Edition.COMMUNITY: frozenset({Feature.DECISION_TRACE_V2, Feature.RISK_CLASSIFICATION, Feature.AUDIT_HASH_CHAIN}),
+    Edition.COMMUNITY: frozenset(
+        {Feature.DECISION_TRACE_V2, Feature.RISK_CLASSIFICATION, Feature.AUDIT_HASH_CHAIN}
+    ),
     Edition.PRO: frozenset(
-        {Feature.DECISION_TRACE_V2, Feature.RISK_CLASSIFICATION, Feature.AUDIT_HASH_CHAIN, Feature.POLICY_PINNING}
+        {
+            Feature.DECISION_TRACE_V2,
+            Feature.RISK_CLASSIFICATION,
+            Feature.AUDIT_HASH_CHAIN,
+            Feature.POLICY_PINNING,
+        }
     ),
     Edition.ENTERPRISE: frozenset(Feature),
 }
@@ -73,7 +80,8 @@ def resolve(environ: Mapping[str, str]) -> Features:
             edition = Edition(raw.lower())
         except ValueError:
             warnings.append(
-                f"{EDITION_VARIABLE}={raw[:40]!r} is not an edition (community, pro, enterprise); using community"
+                f"{EDITION_VARIABLE}={raw[:40]!r} is not an edition (community, pro, enterprise); "
+                "using community"
             )
     base = EDITION_FEATURES[edition]
     flags = {feature: feature in base for feature in Feature}
@@ -81,7 +89,7 @@ def resolve(environ: Mapping[str, str]) -> Features:
     for name in sorted(environ):
         if not name.startswith(FEATURE_PREFIX):
             continue
-        wanted = name[len(FEATURE_PREFIX):].lower()
+        wanted = name[len(FEATURE_PREFIX) :].lower()
         try:
             feature = Feature(wanted)
         except ValueError:
@@ -93,7 +101,9 @@ def resolve(environ: Mapping[str, str]) -> Features:
         elif value in _FALSE:
             flags[feature] = False
         else:
-            warnings.append(f"{name}: {environ[name][:40]!r} is not a boolean (1/0, true/false, on/off); ignored")
+            warnings.append(
+                f"{name}: {environ[name][:40]!r} is not a boolean (1/0, true/false, on/off); ignored"
+            )
             continue
         sources[feature] = name
     return Features(edition=edition, flags=flags, sources=sources, warnings=tuple(warnings))

@@ -13,8 +13,10 @@ def test_without_variables_the_edition_is_community() -> None:
     assert features.warnings == ()
 
 
-@pytest.mark.parametrize(("value", "edition"), [("pro", Edition.PRO), ("ENTERPRISE", Edition.ENTERPRISE),
-                                                (" community ", Edition.COMMUNITY)])
+@pytest.mark.parametrize(
+    ("value", "edition"),
+    [("pro", Edition.PRO), ("ENTERPRISE", Edition.ENTERPRISE), (" community ", Edition.COMMUNITY)],
+)
 def test_the_edition_comes_from_sentinel_edition(value: str, edition: Edition) -> None:
     assert resolve({"SENTINEL_EDITION": value}).edition is edition
 
@@ -28,17 +30,34 @@ def test_an_invalid_edition_falls_back_to_community_with_a_warning() -> None:
 
 def test_each_edition_turns_on_its_features_and_only_those() -> None:
     community = resolve({}).flags
-    assert community == {f: f in {Feature.DECISION_TRACE_V2, Feature.RISK_CLASSIFICATION,
-                                  Feature.AUDIT_HASH_CHAIN} for f in Feature}
+    assert community == {
+        f: f in {Feature.DECISION_TRACE_V2, Feature.RISK_CLASSIFICATION, Feature.AUDIT_HASH_CHAIN}
+        for f in Feature
+    }
     assert resolve({"SENTINEL_EDITION": "pro"}).flags[Feature.POLICY_PINNING] is True
     assert resolve({"SENTINEL_EDITION": "pro"}).flags[Feature.CLOUD_SYNC] is False
     assert all(resolve({"SENTINEL_EDITION": "enterprise"}).flags.values())
     # Each edition includes the one below it.
-    assert EDITION_FEATURES[Edition.COMMUNITY] < EDITION_FEATURES[Edition.PRO] < EDITION_FEATURES[Edition.ENTERPRISE]
+    assert (
+        EDITION_FEATURES[Edition.COMMUNITY]
+        < EDITION_FEATURES[Edition.PRO]
+        < EDITION_FEATURES[Edition.ENTERPRISE]
+    )
 
 
-@pytest.mark.parametrize(("value", "expected"), [("1", True), ("true", True), ("ON", True), ("yes", True),
-                                                 ("0", False), ("false", False), ("off", False), ("No", False)])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("1", True),
+        ("true", True),
+        ("ON", True),
+        ("yes", True),
+        ("0", False),
+        ("false", False),
+        ("off", False),
+        ("No", False),
+    ],
+)
 def test_a_feature_variable_overrides_the_edition_either_way(value: str, expected: bool) -> None:
     features = resolve({"SENTINEL_FEATURE_CLOUD_SYNC": value, "SENTINEL_FEATURE_RISK_CLASSIFICATION": value})
     assert features.flags[Feature.CLOUD_SYNC] is expected
