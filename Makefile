@@ -52,11 +52,13 @@ browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
 # Real servers the runtime tests start on free loopback ports (Debian's packages): Redis, nginx,
-# NATS with JetStream, and wrk for the HTTP load benchmark.
+# NATS with JetStream, PostgreSQL (the governance plan's DDL is run for real), and wrk for the HTTP
+# load benchmark.
 SERVER_PROGRAMS := redis-server nginx nats-server wrk
 servers:
 	@missing=""; for p in $(SERVER_PROGRAMS); do PATH="$$PATH:/usr/sbin" command -v $$p >/dev/null || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq redis-server nginx nats-server wrk >/dev/null; fi
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq redis-server nginx nats-server wrk postgresql >/dev/null; fi
 
 unit: $(STAMP) node_modules/.installed-stamp tools browser servers
 	SENTINEL_REQUIRE_ORACLES=1 PATH="$(TOOLS):$$PATH" $(BIN)/pytest -n 2 -p no:cacheprovider

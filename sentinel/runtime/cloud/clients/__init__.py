@@ -1,0 +1,3 @@
+"""HTTP clients for the governance API (httpx, imported when a client is built)."""
+
+from __future__ import annotations
