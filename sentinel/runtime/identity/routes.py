@@ -91,7 +91,7 @@ def issue_route(
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
-    from sentinel.runtime.api.body import read_json
+    from sentinel.runtime.api.body import parse_json, read_body
     from sentinel.runtime.api.errors import ApiError
 
     async def issue(request: Request) -> Response:
@@ -107,7 +107,7 @@ def issue_route(
         if caller.constitution_stale:
             return _error(401, "unauthorized", "the caller's token predates the active constitution")
         try:
-            body = await read_json(request, max_body_bytes)
+            body = parse_json(await read_body(request, max_body_bytes))
             wanted = _issue_request(body, caller.tenant)
         except ApiError as exc:
             return _error(exc.status, exc.code, exc.message)
