@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: policy-check test lint typecheck verify unit bench clean tools fuzz screenshot browser servers pythons
+.PHONY: policy-check test lint typecheck verify unit bench clean tools fuzz screenshot browser servers pythons kafka
 
 # The real OPA and conftest, built from the Go module proxy: test oracles and the optional
 # `--engine opa`, never needed by `pip install`. Cached by Go's module and build caches.
@@ -60,14 +60,22 @@ servers:
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq redis-server nginx nats-server wrk postgresql >/dev/null; fi
 
-unit: $(STAMP) node_modules/.installed-stamp tools browser servers
+# A real Kafka broker (one KRaft node, started by the tests on loopback): its jars from Maven Central,
+# cached in ~/.m2 (testsupport/kafka/pom.xml). Java 17 is enough.
+KAFKA_JAR := .tools/kafka/libs/kafka_2.13-4.1.0.jar
+kafka: $(KAFKA_JAR)
+$(KAFKA_JAR): testsupport/kafka/pom.xml
+	mvn -q -f testsupport/kafka/pom.xml dependency:copy-dependencies -DoutputDirectory=$(CURDIR)/.tools/kafka/libs
+	@touch $@
+
+unit: $(STAMP) node_modules/.installed-stamp tools browser servers kafka
 	SENTINEL_REQUIRE_ORACLES=1 PATH="$(TOOLS):$$PATH" $(BIN)/pytest -n 2 -p no:cacheprovider
 
 # The suite again on every newer CPython this machine has (pyenv's builds, or python3.1x on PATH), each
 # in its own venv (.venv-3.x) with the same editable install.
 NEWER_PYTHONS := $(sort $(wildcard $(HOME)/.pyenv/versions/3.1[2-9].*/bin/python3) \
 	$(foreach v,12 13 14,$(shell command -v python3.$(v) 2>/dev/null)))
-pythons: node_modules/.installed-stamp tools browser servers
+pythons: node_modules/.installed-stamp tools browser servers kafka
 	@seen=""; for py in $(NEWER_PYTHONS); do \
 	  ver=$$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) || continue; \
 	  case " $$seen " in *" $$ver "*) continue;; esac; seen="$$seen $$ver"; venv=.venv-$$ver; \

@@ -2,7 +2,9 @@
 
 Every server a test needs (redis-server, nginx, nats-server, opa, a Kafka broker, uvicorn) is a real
 program started with :func:`start`; the kernel kills it when the process that started it dies
-(``PR_SET_PDEATHSIG``), so a crashed test run leaves nothing listening.
+(``PR_SET_PDEATHSIG``), so a crashed test run leaves nothing listening. The kernel ties that to the
+*thread* that started the server: start servers from a thread that lives as long as they should (not
+from ``asyncio.to_thread``, whose worker may end first and take the server with it).
 """
 
 from __future__ import annotations

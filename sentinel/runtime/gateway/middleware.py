@@ -34,6 +34,7 @@ from sentinel.runtime.gateway.headers import (
     trace_headers,
 )
 from sentinel.runtime.gateway.routes import RouteTable
+from sentinel.runtime.identity.errors import TokenError, http_status
 
 if TYPE_CHECKING:
     from sentinel.runtime.gateway.metrics import GatewayMetrics
@@ -155,8 +156,6 @@ class PolicyGateway:
     async def _decide(
         self, scope: Scope, headers: list[tuple[bytes, bytes]], path: str, route: str
     ) -> tuple[Claims, Decision]:
-        from sentinel.runtime.identity.errors import TokenError, http_status
-
         try:
             check_size(headers, self._limits)
             token = bearer_token(headers, self._limits)

@@ -16,17 +16,29 @@ every refusal has its own reason and nothing in the header chooses how the token
    ``re-evaluate`` mode).
 
 A check that cannot be made (Redis, the constitution source) is ``unavailable``: never an allow.
+
+Verified-signature cache: once steps 1-3 and the payload's shape checks pass, the parsed claims are kept
+under the SHA-256 of the exact token text (per verifier, bounded LRU, each entry living at most
+``min(exp + leeway, now + cache_ttl_s)``). A hit skips only the parsing and the signature: it still asks
+the key source whether the token's kid is trusted with the same key (an entry whose key was retired or
+replaced is dropped, with every other entry of that kid, and the token is verified afresh), and repeats
+every time- or state-dependent check of step 4: issuer, audience, ``exp``/``nbf`` against the clock,
+the lifetime bound, the deny-list, the tenant's active constitution. Nothing is cached for a refusal.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import copy
+import hashlib
 import json
 import math
 import re
 import secrets
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -46,6 +58,8 @@ DEFAULT_TTL_S = 300
 MAX_TTL_S = 3600
 DEFAULT_LEEWAY_S = 5
 DEFAULT_TENANT = "default"
+DEFAULT_CACHE_SIZE = 10_000
+DEFAULT_CACHE_TTL_S = 30.0
 ConstitutionPolicy = Literal["reject", "re-evaluate"]
 
 _SEGMENT = re.compile(r"[A-Za-z0-9_-]*")
@@ -327,8 +341,107 @@ def _text_claim(claims: Mapping[str, Any], name: str, *, required: bool) -> str 
     return value
 
 
+_SCALAR_TYPES = (str, int, float, bool, type(None))
+
+
+def _copy_claims(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """A caller's own copy of cached claims: nested JSON values are copied so no caller can alter a hit."""
+    return {k: v if isinstance(v, _SCALAR_TYPES) else copy.deepcopy(v) for k, v in raw.items()}
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    """The verified-signature cache: ``hits`` are lookups that found a live entry."""
+
+    hits: int
+    misses: int
+    entries: int
+
+
+@dataclass(frozen=True)
+class _Verified:
+    """What the signature and the shape checks established about one token (shared by cache hits)."""
+
+    key: VerificationKey
+    iss: str
+    sub: str
+    scope: tuple[str, ...]
+    tenant: str | None
+    jti: str
+    iat: int
+    nbf: int
+    exp: int
+    constitution_hash: str | None
+    audiences: tuple[str, ...]
+    raw: Mapping[str, Any] = field(repr=False)
+
+
+class _VerifiedCache:
+    """A bounded LRU of verified tokens by SHA-256 of the token text, each with a deadline, indexed by kid
+    so a retired key's entries go together. A lock keeps it consistent across threads; no await inside.
+
+    Hand-written rather than ``cachetools.TLRUCache``: the per-kid index and the injected clock need
+    hooks on every insert and eviction, and the runtime extra does not depend on cachetools."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[bytes, tuple[_Verified, float]] = OrderedDict()
+        self._by_kid: dict[str, set[bytes]] = {}
+        self._lock = threading.Lock()
+        self._hits = 0
+        self._misses = 0
+
+    def get(self, digest: bytes, now: float) -> _Verified | None:
+        with self._lock:
+            slot = self._entries.get(digest)
+            if slot is not None and now < slot[1]:
+                self._entries.move_to_end(digest)
+                self._hits += 1
+                return slot[0]
+            if slot is not None:
+                self._remove(digest)
+            self._misses += 1
+            return None
+
+    def put(self, digest: bytes, verified: _Verified, until: float) -> None:
+        with self._lock:
+            self._remove(digest)
+            self._entries[digest] = (verified, until)
+            self._by_kid.setdefault(verified.key.kid, set()).add(digest)
+            while len(self._entries) > self._size:
+                self._remove(next(iter(self._entries)))
+
+    def drop_kid(self, kid: str) -> None:
+        with self._lock:
+            for digest in self._by_kid.pop(kid, set()):
+                self._entries.pop(digest, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._by_kid.clear()
+
+    def stats(self) -> CacheStats:
+        with self._lock:
+            return CacheStats(self._hits, self._misses, len(self._entries))
+
+    def _remove(self, digest: bytes) -> None:
+        slot = self._entries.pop(digest, None)
+        if slot is None:
+            return
+        kid = slot[0].key.kid
+        digests = self._by_kid.get(kid)
+        if digests is not None:
+            digests.discard(digest)
+            if not digests:
+                del self._by_kid[kid]
+
+
 class TokenVerifier:
-    """Verifies tokens for one issuer; see the module docstring for the order of checks."""
+    """Verifies tokens for one issuer; see the module docstring for the order of checks and the cache.
+
+    ``cache_size`` bounds the verified-signature cache (0 turns it off); ``cache_ttl_s`` bounds how long
+    an entry lives (never past the token's ``exp`` plus the leeway)."""
 
     def __init__(
         self,
@@ -342,11 +455,15 @@ class TokenVerifier:
         max_ttl_s: int = MAX_TTL_S,
         max_token_bytes: int = MAX_TOKEN_BYTES,
         clock: Callable[[], float] = time.time,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+        cache_ttl_s: float = DEFAULT_CACHE_TTL_S,
     ) -> None:
         if on_constitution_change not in ("reject", "re-evaluate"):
             raise ValueError("on_constitution_change is 'reject' or 're-evaluate'")
         if leeway_s < 0 or leeway_s > 300:
             raise ValueError("the leeway is 0-300 seconds")
+        if cache_size < 0 or not 0 < cache_ttl_s <= 3600:
+            raise ValueError("the cache size is 0 or more and its TTL 0-3600 seconds")
         self._keys = keys
         self.issuer = issuer
         self._revocations = revocations
@@ -356,6 +473,16 @@ class TokenVerifier:
         self._max_ttl = max_ttl_s
         self._max_bytes = max_token_bytes
         self._clock = clock
+        self._cache = _VerifiedCache(cache_size) if cache_size > 0 else None
+        self._cache_ttl = cache_ttl_s
+
+    def cache_stats(self) -> CacheStats:
+        return self._cache.stats() if self._cache is not None else CacheStats(0, 0, 0)
+
+    def clear_cache(self) -> None:
+        """Forget every verified signature (the next use of each token is verified in full)."""
+        if self._cache is not None:
+            self._cache.clear()
 
     async def verify(self, token: str, *, audience: str) -> Claims:
         """The token's claims; TokenError with a reason code for every refusal (never an allow)."""
@@ -365,6 +492,39 @@ class TokenVerifier:
             raise TokenError(e.TOO_LARGE, f"the token is longer than {self._max_bytes} bytes")
         if not token.isascii():
             raise TokenError(e.MALFORMED, "the token holds non-ASCII characters")
+        cache = self._cache
+        digest = b""
+        if cache is not None:
+            digest = hashlib.sha256(token.encode("ascii")).digest()
+            cached = cache.get(digest, self._clock())
+            if cached is not None and await self._still_trusted(cache, cached):
+                return await self._check_state(cached, audience)
+        verified = await self._verify_signed(token)
+        claims = await self._check_state(verified, audience)
+        if cache is not None:
+            cache.put(digest, verified, min(verified.exp + self._leeway, self._clock() + self._cache_ttl))
+        return claims
+
+    def _signature_valid(self, key: VerificationKey, signing_input: bytes, signature: bytes) -> bool:
+        """Whether ``signature`` verifies; a failure inside the crypto library is a refusal."""
+        try:
+            return key.verify(signing_input, signature)
+        except Exception:
+            return False
+
+    async def _still_trusted(self, cache: _VerifiedCache, verified: _Verified) -> bool:
+        """Whether the key that verified a cached token is still trusted for its kid; if not, the kid's
+        entries are dropped (the token is then verified afresh and refused with the precise reason)."""
+        try:
+            current = await self._keys.verification_key(verified.key.kid)
+        except IdentityUnavailable as exc:
+            raise TokenError(e.UNAVAILABLE, exc.message) from None
+        if current is verified.key or current == verified.key:
+            return True
+        cache.drop_kid(verified.key.kid)
+        return False
+
+    async def _verify_signed(self, token: str) -> _Verified:
         parts = token.split(".")
         if len(parts) != 3:
             raise TokenError(e.MALFORMED, "the token is not a compact JWS (three segments)")
@@ -372,14 +532,10 @@ class TokenVerifier:
         header = _json_object(_decode_segment(header_part, "header"), "header")
         key = await self._key_for(header)
         signature = _decode_segment(signature_part, "signature")
-        try:
-            valid = key.verify(f"{header_part}.{payload_part}".encode("ascii"), signature)
-        except Exception:  # any failure inside the crypto library is a refusal, never an allow
-            valid = False
-        if not valid:
+        if not self._signature_valid(key, f"{header_part}.{payload_part}".encode("ascii"), signature):
             raise TokenError(e.BAD_SIGNATURE, f"the signature does not verify with key {key.kid!r}")
         claims = _json_object(_decode_segment(payload_part, "payload"), "payload")
-        return await self._check_claims(claims, audience, key.kid)
+        return self._check_shape(claims, key)
 
     async def _key_for(self, header: Mapping[str, Any]) -> VerificationKey:
         alg = header.get("alg")
@@ -411,9 +567,10 @@ class TokenVerifier:
                              f"{key.algorithm}")
         return key
 
-    async def _check_claims(self, claims: dict[str, Any], audience: str, kid: str) -> Claims:
+    def _check_shape(self, claims: dict[str, Any], key: VerificationKey) -> _Verified:
+        """The payload's types, sizes and issuer: what cannot change while the token lives."""
         iss = _text_claim(claims, "iss", required=True)
-        _text_claim(claims, "sub", required=True)
+        sub = _text_claim(claims, "sub", required=True)
         tenant = _text_claim(claims, "tenant", required=False)
         if tenant is not None and not _TENANT.fullmatch(tenant):
             raise TokenError(e.BAD_CLAIM, "claim 'tenant' is not a tenant id")
@@ -443,8 +600,30 @@ class TokenVerifier:
             or not all(isinstance(a, str) for a in audiences)
         ):
             raise TokenError(e.BAD_CLAIM, "claim 'aud' must be a string or a list of strings")
-        if audience not in audiences:
+        assert isinstance(iss, str) and isinstance(sub, str) and isinstance(jti, str)
+        return _Verified(
+            key=key,
+            iss=iss,
+            sub=sub,
+            scope=tuple(s for s in scope.split(" ") if s),
+            tenant=tenant,
+            jti=jti,
+            iat=iat,
+            nbf=nbf,
+            exp=exp,
+            constitution_hash=constitution_hash,
+            audiences=tuple(audiences),
+            raw=claims,
+        )
+
+    async def _check_state(self, verified: _Verified, audience: str) -> Claims:
+        """Everything that depends on the request, the clock or shared state: run on every verification,
+        from the cache or not."""
+        if verified.iss != self.issuer:
+            raise TokenError(e.WRONG_ISSUER, "the token was issued by another issuer")
+        if audience not in verified.audiences:
             raise TokenError(e.WRONG_AUDIENCE, f"the token is not meant for {audience[:64]!r}")
+        exp, nbf, iat = verified.exp, verified.nbf, verified.iat
         now = self._clock()
         if now >= exp + self._leeway:
             raise TokenError(e.EXPIRED, "the token has expired")
@@ -452,16 +631,29 @@ class TokenVerifier:
             raise TokenError(e.NOT_YET_VALID, "the token is not valid yet")
         if exp < iat or exp - min(iat, nbf) > self._max_ttl:
             raise TokenError(e.LIFETIME_TOO_LONG, f"the token lives longer than {self._max_ttl} s")
-        assert isinstance(jti, str)
         if self._revocations is not None:
             try:
-                revoked = await self._revocations.is_revoked(jti)
+                revoked = await self._revocations.is_revoked(verified.jti)
             except IdentityUnavailable as exc:
                 raise TokenError(e.UNAVAILABLE, exc.message) from None
             if revoked:
                 raise TokenError(e.REVOKED, "the token has been revoked")
-        stale = await self._constitution_stale(tenant, constitution_hash)
-        return _claims_of(claims, audience, kid, stale=stale)
+        stale = await self._constitution_stale(verified.tenant, verified.constitution_hash)
+        return Claims(
+            sub=verified.sub,
+            aud=audience,
+            scope=verified.scope,
+            tenant=verified.tenant,
+            jti=verified.jti,
+            iat=iat,
+            nbf=nbf,
+            exp=exp,
+            constitution_hash=verified.constitution_hash,
+            iss=verified.iss,
+            kid=verified.key.kid,
+            raw=_copy_claims(verified.raw),
+            constitution_stale=stale,
+        )
 
     async def _constitution_stale(self, tenant: str | None, token_hash: str | None) -> bool:
         if self._constitution is None:
