@@ -5,26 +5,11 @@ The CLI prints them as it prints its own errors (``file:line: message``, exit co
 
 from __future__ import annotations
 
+from sentinel.located_error import LocatedError
 
-class ExtractorError(Exception):
+
+class ExtractorError(LocatedError):
     """A repository or option that the extractors cannot turn into facts; ``file``/``line`` locate it."""
-
-    def __init__(self, message: str, file: str | None = None, line: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.file = file
-        self.line = line
-
-    def __reduce__(self) -> tuple[type[ExtractorError], tuple[str, str | None, int | None]]:
-        # Keep file and line when the error crosses a process boundary (parallel extraction).
-        return (type(self), (self.message, self.file, self.line))
-
-    def __str__(self) -> str:
-        if self.file and self.line:
-            return f"{self.file}:{self.line}: {self.message}"
-        if self.file:
-            return f"{self.file}: {self.message}"
-        return self.message
 
 
 class ExtractorUsageError(ExtractorError):
