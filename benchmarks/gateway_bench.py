@@ -43,7 +43,7 @@ from sentinel.runtime.identity.keys import SigningKey  # noqa: E402
 from sentinel.runtime.identity.ports import StaticKeys  # noqa: E402
 from sentinel.runtime.identity.revocation import Revocations  # noqa: E402
 from sentinel.runtime.identity.tokens import DEFAULT_CACHE_SIZE, TokenIssuer, TokenVerifier  # noqa: E402
-from tests.runtime.gateway import services  # noqa: E402
+from testsupport import gateway_apps as services  # noqa: E402
 from testsupport import servers  # noqa: E402
 from testsupport.processes import Server, find_program, free_port, start  # noqa: E402
 

@@ -31,7 +31,7 @@ from testsupport.processes import free_port
 
 T = TypeVar("T")
 
-TOKEN = "test-token-7f3a"
+TOKEN = "test-token-7f3a"  # pragma: allowlist secret (the stand-in's fixed test credential)
 ORG = "acme"
 API_KEY = "agent-key-1"
 

@@ -18,7 +18,7 @@ from sentinel.runtime.identity.keys import SigningKey
 from sentinel.runtime.identity.ports import FixedConstitution, StaticKeys
 from sentinel.runtime.identity.revocation import Revocations
 from sentinel.runtime.identity.tokens import TokenIssuer, TokenVerifier
-from tests.runtime.gateway import services
+from testsupport import gateway_apps as services
 from testsupport import servers
 from testsupport.processes import Server, free_port, require_program, start
 

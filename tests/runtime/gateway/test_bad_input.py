@@ -120,7 +120,7 @@ def test_redis_unreachable_is_503_and_nothing_is_allowed(key: SigningKey, redis_
 
 
 def test_remote_decider_allows_through_the_real_decision_service(key: SigningKey, tmp_path: Path) -> None:
-    service = uvicorn("tests.runtime.gateway.services:decision_service", tmp_path)
+    service = uvicorn("testsupport.gateway_apps:decision_service", tmp_path)
     try:
         remote = RemoteDecider(f"http://127.0.0.1:{service.port}", timeout_s=2.0)
         response, _ = send(gateway(key, remote), bearer(mint(key)))
@@ -140,7 +140,7 @@ def test_decision_service_unreachable_is_503(key: SigningKey) -> None:
 
 def test_slow_decision_service_is_503_after_the_timeout(key: SigningKey, tmp_path: Path) -> None:
     service = uvicorn(
-        "tests.runtime.gateway.services:decision_service", tmp_path, env={"GATEWAY_TEST_DELAY_S": "1.5"}
+        "testsupport.gateway_apps:decision_service", tmp_path, env={"GATEWAY_TEST_DELAY_S": "1.5"}
     )
     try:
         remote = RemoteDecider(f"http://127.0.0.1:{service.port}", timeout_s=0.3)

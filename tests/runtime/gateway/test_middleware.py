@@ -10,8 +10,8 @@ from prometheus_client import CollectorRegistry
 
 from sentinel.runtime.gateway.deciders import LocalDecider
 from sentinel.runtime.identity.keys import SigningKey
-from tests.runtime.gateway import services
 from tests.runtime.gateway.conftest import bearer, client, gateway, mint
+from testsupport import gateway_apps as services
 
 TRACE = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 
 from sentinel.runtime.identity.keys import SigningKey
-from tests.runtime.gateway import services
 from tests.runtime.gateway.conftest import bearer, mint, uvicorn
+from testsupport import gateway_apps as services
 
 
 def test_sse_streams_event_by_event_with_the_policy_headers(key: SigningKey, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from sentinel.runtime.gateway.middleware import PolicyGateway
 from sentinel.runtime.identity.keys import SigningKey, load_private_pem
 from sentinel.runtime.identity.ports import StaticKeys
 from sentinel.runtime.identity.tokens import TokenVerifier
-from tests.runtime.gateway import services
+from testsupport import gateway_apps as services
 
 AUDIENCE = "items-api"
 

@@ -2,7 +2,7 @@
 
 ``decision_service`` is Sentinel's own ``/v1/evaluate`` service (``create_app``) with the test policy; with
 ``GATEWAY_TEST_DELAY_S`` set it answers that much later (a slow decision service, made slow by an ASGI
-wrapper in front of the real one). Run it with ``uvicorn --factory tests.runtime.gateway.services:...``.
+wrapper in front of the real one). Run it with ``uvicorn --factory testsupport.gateway_apps:...``.
 """
 
 from __future__ import annotations
