@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 
 from sentinel.runtime.api import routes
 from sentinel.runtime.api.errors import INTERNAL_ERROR, error_response
+from sentinel.runtime.api.fastpath import SentinelApp
 from sentinel.runtime.api.ports import DeciderPort
 from sentinel.runtime.api.settings import ServiceSettings
 from sentinel.runtime.api.state import ServiceState
@@ -103,10 +104,12 @@ def create_app(
         Route("/metrics", routes.metrics, methods=["GET"]),
         *extra_routes,
     ]
-    app = Starlette(
+    # The Starlette routes for /v1/evaluate and /v1/data stay: they answer methods the fast path
+    # leaves to Starlette (405) and requests under a root_path (a mounted app).
+    app = SentinelApp(
+        service=state,
         routes=app_routes,
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error, Exception: _internal_error},
     )
-    app.state.sentinel = state
     return app

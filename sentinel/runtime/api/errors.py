@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 from starlette.responses import JSONResponse
+
+from sentinel.runtime.api.reply import Reply
 
 # OPA's error codes (server/types/types.go), plus the two OPA has no equivalent for.
 INVALID_PARAMETER = "invalid_parameter"
@@ -29,6 +32,10 @@ class ApiError(Exception):
 
     def response(self) -> JSONResponse:
         return error_response(self.status, self.code, self.message, **self.details)
+
+    def reply(self) -> Reply:
+        """The same body as :meth:`response` (compact JSON, UTF-8), as a :class:`Reply`."""
+        return Reply(self.status, orjson.dumps({"code": self.code, "message": self.message, **self.details}))
 
 
 def error_response(

@@ -9,6 +9,9 @@ Status codes:
 - ``/v1/data/{path}``: as OPA: 200 ``{"result": ..., "decision_id": ...}`` (no ``result`` when
   undefined); 400 ``invalid_parameter``; 500 ``internal_error`` when evaluation fails or times out;
   plus 413 and 503 as above.
+
+``decide`` and ``query`` do the work and return a :class:`Reply`; the Starlette endpoints here and
+the raw ASGI fast path (``fastpath``) only read the body and send the reply.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -37,6 +40,7 @@ from sentinel.runtime.api.errors import (
 )
 from sentinel.runtime.api.metrics import CONTENT_TYPE
 from sentinel.runtime.api.ports import DeciderPort
+from sentinel.runtime.api.reply import JSON_TYPE, Reply
 from sentinel.runtime.api.state import DEFAULT_PACK, ServiceState
 from sentinel.runtime.decision.models import MAX_WEIGHT, Decision, DecisionRequest, Reason
 from sentinel.runtime.logs.record import build_record
@@ -48,7 +52,6 @@ T = TypeVar("T")
 RULE_TIME_LIMIT = "sentinel.runtime.time_limit"
 RULE_NOT_READY = "sentinel.runtime.not_ready"
 RULE_INTERNAL = "sentinel.runtime.internal_error"
-JSON = "application/json"
 
 
 def _state(request: Request) -> ServiceState:
@@ -112,6 +115,14 @@ async def evaluate(request: Request) -> Response:
     state = _state(request)
     try:
         raw = await read_body(request, state.settings.max_body_bytes)
+    except ApiError as exc:
+        return exc.response()
+    return (await decide(state, raw, _peer(request), started)).response()
+
+
+async def decide(state: ServiceState, raw: bytes, peer: str, started: int) -> Reply:
+    """``POST /v1/evaluate`` for the body ``raw`` (already read under the size limit)."""
+    try:
         if not raw.strip():
             raise ApiError(400, INVALID_PARAMETER, "request body is empty")
         body = parse_json(raw)
@@ -124,7 +135,7 @@ async def evaluate(request: Request) -> Response:
             message = "request body is not a decision request"
             raise ApiError(400, INVALID_PARAMETER, message, errors=details) from None
     except ApiError as exc:
-        return exc.response()
+        return exc.reply()
 
     decider = state.decider
     status = 200
@@ -154,7 +165,7 @@ async def evaluate(request: Request) -> Response:
     has_pack = bool(decision.policy_revision)
     tenant_label = state.tenant_label(decision_request.tenant, has_pack)
     state.metrics.count_decision(tenant_label, decision.decision, decision.policy_revision or "none")
-    payload = decision.model_dump_json()
+    payload = decision.model_dump_json().encode()
     if state.decision_logger is not None:
         own_pack = decision_request.tenant in state.own_packs
         state.decision_logger.log(
@@ -167,7 +178,7 @@ async def evaluate(request: Request) -> Response:
                 else {},
                 input=decision_request.policy_input(),
                 result=decision.model_dump(mode="json"),
-                requested_by=_peer(request),
+                requested_by=peer,
                 metrics={
                     "timer_rego_query_eval_ns": eval_ns,
                     "timer_server_handler_ns": time.perf_counter_ns() - started,
@@ -176,29 +187,32 @@ async def evaluate(request: Request) -> Response:
             size=len(raw),
         )
     state.metrics.evaluate_latency.observe((time.perf_counter_ns() - started) / 1e9)
-    headers = {
-        "X-Policy-Decision": decision.decision,
-        "X-Policy-Score": str(decision.score),
-        "X-Constitution-Hash": decision.constitution_hash,
-    }
-    return Response(payload, status_code=status, media_type=JSON, headers=headers)
+    headers = [
+        JSON_TYPE,
+        (b"x-policy-decision", decision.decision.encode()),
+        (b"x-policy-score", str(decision.score).encode()),
+        (b"x-constitution-hash", decision.constitution_hash.encode("latin-1")),
+    ]
+    return Reply(status, payload, headers)
 
 
 _NO_INPUT: Any = object()
 
 
-async def _data_input(request: Request, limit: int) -> tuple[Any, bool, int]:
+async def _data_input(
+    method: str, params: Mapping[str, str], read: Callable[[], Awaitable[bytes]], limit: int
+) -> tuple[Any, bool, int]:
     """The query's input (or ``_NO_INPUT``), whether OPA would warn that ``input`` is missing, and
-    the size in bytes it was read from."""
-    if request.method == "GET":
-        raw = request.query_params.get("input")
+    the size in bytes it was read from. ``read`` reads the body (POST only) under ``limit``."""
+    if method == "GET":
+        raw = params.get("input")
         if raw is None:
             return _NO_INPUT, False, 0
         size = len(raw.encode())
         if size > limit:
             raise ApiError(413, PAYLOAD_TOO_LARGE, f"input is larger than the limit of {limit} bytes")
         return parse_json(raw, "the input query parameter"), False, size
-    body = await read_body(request, limit)
+    body = await read()
     if not body.strip():
         return _NO_INPUT, True, len(body)
     document = parse_json(body)
@@ -217,15 +231,37 @@ def _clean_path(raw: str) -> str:
 async def data(request: Request) -> Response:
     started = time.perf_counter_ns()
     state = _state(request)
+    limit = state.settings.max_body_bytes
+
+    async def read() -> bytes:
+        return await read_body(request, limit)
+
+    path = str(request.path_params.get("path", ""))
+    params = request.query_params
+    reply = await query(state, path, request.method, params, read, _peer(request), started)
+    return reply.response()
+
+
+async def query(
+    state: ServiceState,
+    raw_path: str,
+    method: str,
+    params: Mapping[str, str],
+    read: Callable[[], Awaitable[bytes]],
+    peer: str,
+    started: int,
+) -> Reply:
+    """OPA's ``GET``/``POST /v1/data/{raw_path}``; ``read`` reads the body under the size limit."""
     decision_id = str(uuid.uuid4())
     try:
-        path = _clean_path(str(request.path_params.get("path", "")))
-        input_value, input_missing, size = await _data_input(request, state.settings.max_body_bytes)
+        path = _clean_path(raw_path)
+        limit = state.settings.max_body_bytes
+        input_value, input_missing, size = await _data_input(method, params, read, limit)
     except ApiError as exc:
-        return exc.response()
+        return exc.reply()
     decider = state.decider
     if decider is None:
-        return ApiError(503, UNAVAILABLE, "no policy is loaded yet").response()
+        return ApiError(503, UNAVAILABLE, "no policy is loaded yet").reply()
 
     eval_started = time.perf_counter_ns()
     error: ApiError | None = None
@@ -258,7 +294,7 @@ async def data(request: Request) -> Response:
                 path=path,
                 bundles={DEFAULT_PACK: decider.revision} if decider.revision else {},
                 error={"code": error.code, "message": error.message} if error is not None else None,
-                requested_by=_peer(request),
+                requested_by=peer,
                 metrics={
                     "timer_rego_query_eval_ns": eval_ns,
                     "timer_server_handler_ns": time.perf_counter_ns() - started,
@@ -269,17 +305,16 @@ async def data(request: Request) -> Response:
         )
     state.metrics.data_latency.observe((time.perf_counter_ns() - started) / 1e9)
     if error is not None:
-        return error.response()
+        return error.reply()
     body: dict[str, Any] = {"decision_id": decision_id}
     if defined:
         body["result"] = result
     if input_missing:
         body["warning"] = {"code": "api_usage_warning", "message": "'input' key missing from the request"}
-    params = request.query_params
     if _flag(params.get("metrics")):
         handler_ns = time.perf_counter_ns() - started
         body["metrics"] = {"timer_rego_query_eval_ns": eval_ns, "timer_server_handler_ns": handler_ns}
-    return Response(_dumps(body, pretty=_flag(params.get("pretty"))), media_type=JSON)
+    return Reply(200, _dumps(body, pretty=_flag(params.get("pretty"))))
 
 
 def _flag(value: str | None) -> bool:

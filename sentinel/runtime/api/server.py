@@ -14,6 +14,7 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 
@@ -108,28 +109,33 @@ def app_from_environment() -> Starlette:
     return build_app(ServeConfig.from_json(text))
 
 
-def serve(config: ServeConfig) -> None:
-    """Serve until SIGINT/SIGTERM. Policies are loaded (and errors raised) before listening."""
-    import uvicorn
-
-    common: dict[str, object] = {
-        "host": config.host,
-        "port": config.port,
+def uvicorn_options(host: str, port: int) -> dict[str, Any]:
+    """uvicorn's settings for the decision service (any command serving ``create_app`` can use them)."""
+    return {
+        "host": host,
+        "port": port,
         "access_log": False,  # request lines cost more than a decision; decision logs record them
         "log_level": "info",
         "lifespan": "on",
         "server_header": False,
+        # httptools (uvicorn's C parser), each response in one write (see transport).
+        "http": "sentinel.runtime.api.transport:CoalescingHttpToolsProtocol",
+        "loop": "auto",  # uvloop where installed (the runtime extra installs it off Windows)
+        "ws": "none",
         # At most this many connections or in-flight requests; more get uvicorn's 503 (bounded memory).
         "limit_concurrency": MAX_CONCURRENCY,
     }
+
+
+def serve(config: ServeConfig) -> None:
+    """Serve until SIGINT/SIGTERM. Policies are loaded (and errors raised) before listening."""
+    import uvicorn
+
+    common = uvicorn_options(config.host, config.port)
     if config.workers == 1:
-        uvicorn.run(build_app(config), **common)  # type: ignore[arg-type]
+        uvicorn.run(build_app(config), **common)
         return
     load_decider(config)  # fail here, once, with a clear error, not in every worker
     os.environ[CONFIG_ENV] = config.to_json()
-    uvicorn.run(
-        "sentinel.runtime.api.server:app_from_environment",
-        factory=True,
-        workers=config.workers,
-        **common,  # type: ignore[arg-type]
-    )
+    factory = "sentinel.runtime.api.server:app_from_environment"
+    uvicorn.run(factory, factory=True, workers=config.workers, **common)
