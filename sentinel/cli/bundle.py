@@ -59,14 +59,47 @@ def bundle() -> None:
 @click.option("-o", "--output", required=True, help="Bundle file to write (atomically).")
 @click.option("-r", "--revision", default=None, help="Revision to set in the .manifest.")
 @click.option("--ignore", multiple=True, help="Glob of file or folder names to leave out (repeatable).")
-def build(dirs: tuple[str, ...], output: str, revision: str | None, ignore: tuple[str, ...]) -> None:
+@click.option(
+    "-t",
+    "--target",
+    type=click.Choice(["rego", "wasm"]),
+    default="rego",
+    show_default=True,
+    help="wasm: also compile the policies with `opa build -t wasm` into policy.wasm.",
+)
+@click.option(
+    "-e",
+    "--entrypoint",
+    "entrypoints",
+    multiple=True,
+    help="Rule the Wasm module answers, e.g. sentinel/decision/deny (repeatable; --target wasm).",
+)
+@click.option("--opa", default=None, help="The opa binary compiling to Wasm (default: .tools/bin, PATH).")
+def build(
+    dirs: tuple[str, ...],
+    output: str,
+    revision: str | None,
+    ignore: tuple[str, ...],
+    target: str,
+    entrypoints: tuple[str, ...],
+    opa: str | None,
+) -> None:
     """Build a reproducible bundle from policy folders: same sources, byte-identical archive."""
     _need_runtime()
     from sentinel.runtime.bundles.build import build_bundle
     from sentinel.runtime.bundles.errors import BundleError
 
+    if target == "rego" and entrypoints:
+        raise UsageError("--entrypoint goes with --target wasm")
     try:
-        archive = build_bundle([Path(d) for d in dirs], revision=revision, ignore=ignore)
+        if target == "wasm":
+            from sentinel.runtime.wasm.compile import build_wasm_bundle
+
+            archive = build_wasm_bundle(
+                [Path(d) for d in dirs], revision=revision, ignore=ignore, entrypoints=entrypoints, opa=opa
+            )
+        else:
+            archive = build_bundle([Path(d) for d in dirs], revision=revision, ignore=ignore)
     except BundleError as exc:
         raise _as_usage(exc) from None
     _write(output, archive)

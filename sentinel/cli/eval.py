@@ -57,8 +57,8 @@ def eval_command(
         raise UsageError("a bundle carries its own data; --data goes with --policy")
     document = _read_input(input_file) if input_file else None
     try:
-        from sentinel.runtime.decision.compiled import EvaluationError
         from sentinel.runtime.decision.decider import Decider
+        from sentinel.runtime.engine import EvaluationError
     except ImportError:
         raise UsageError(EXTRA_HINT) from None
     if wasm:

@@ -55,6 +55,9 @@ def parse_addr(addr: str) -> tuple[str, int]:
               help="0: evaluate on the event loop (regorus holds the GIL, so threads add cost, not "
               "concurrency); N: a pool of N threads under asyncio.wait_for.")
 @bundle_options
+@click.option("--wasm", "wasm_bundle", type=click.Path(exists=True, dir_okay=False),
+              help="Serve this signed bundle's policy.wasm (bundle build --target wasm), verified with "
+              "--verification-key/--jwks.")
 def serve(
     policy: tuple[str, ...],
     tenant_packs: str | None,
@@ -67,11 +70,22 @@ def serve(
     max_body_bytes: int,
     eval_timeout_ms: int,
     eval_threads: int,
+    wasm_bundle: str | None,
     **bundle: Any,
 ) -> None:
     """Serve decisions over HTTP: POST /v1/evaluate, OPA's /v1/data API, /healthz, /readyz, /metrics."""
     host, port = parse_addr(addr)
     bundles = options_from(bundle)
+    if wasm_bundle is not None:  # sentinel/runtime/wasm/serving.py
+        if policy or tenant_packs or data or bundles.wanted or workers != 1:
+            raise UsageError("--wasm serves one bundle's module in one worker: no other policy source")
+        from sentinel.cli.serve_bundles import _keys
+        from sentinel.runtime.wasm.serving import serve_wasm
+
+        serve_wasm(wasm_bundle, _keys(bundles), scope=bundles.scope, host=host, port=port,
+                   decision_package=decision_package, decision_log=decision_log, mask=mask,
+                   max_body_bytes=max_body_bytes, eval_timeout_ms=eval_timeout_ms, eval_threads=eval_threads)
+        return
     if bundles.wanted:  # signed bundles (a file, or synced from a URL): sentinel/cli/serve_bundles.py
         if policy or tenant_packs or data:
             raise UsageError("give --policy/--tenant-packs/--data or a bundle option, not both")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -83,17 +83,28 @@ def collect_sources(
     return files
 
 
+# A build step over the collected files and manifest (the Wasm build adds policy.wasm and its entries).
+Extend = Callable[[dict[str, bytes], Manifest], tuple[dict[str, bytes], Manifest]]
+
+
 def build_bundle(
     dirs: Sequence[Path],
     revision: str | None = None,
     ignore: Sequence[str] = (),
     limits: Limits | None = None,
+    *,
+    extend: Extend | None = None,
 ) -> bytes:
-    """A reproducible, unsigned bundle of ``dirs``: the same sources always give the same bytes."""
+    """A reproducible, unsigned bundle of ``dirs``: the same sources always give the same bytes.
+
+    ``extend`` may add files and manifest entries before the archive is written
+    (``sentinel.runtime.wasm.compile.build_wasm_bundle`` adds the compiled ``policy.wasm``)."""
     files = collect_sources(dirs, ignore, limits)
     manifest = parse_manifest(files[MANIFEST_FILE]) if MANIFEST_FILE in files else Manifest()
     if revision is not None:
         manifest = replace(manifest, revision=revision)
+    if extend is not None:
+        files, manifest = extend(files, manifest)
     files[MANIFEST_FILE] = manifest.to_bytes()
     archive = write_archive(files)
     read_bundle(archive, limits=limits)
