@@ -17,6 +17,7 @@ from sentinel.cli.multi_output import emit_all, parse_outputs
 from sentinel.cli.options import config_option, use_library, user_given
 from sentinel.cli.test import limit_options
 from sentinel.config import Config
+from sentinel.extractors.cache import with_cache_flags
 from sentinel.outputs.base import OutputOptions
 from sentinel.progress import Progress, is_terminal
 from sentinel.runner.results import exit_code
@@ -100,6 +101,9 @@ def _named_results_file(command: click.Command, ctx: click.Context, args: Sequen
     help="Only failures absent at the merge base of --base and HEAD block; older ones are reported "
     "as exceptions (needs --base).",
 )
+@click.option("--no-cache", is_flag=True, envvar="SENTINEL_NO_CACHE", help="Do not use the extraction cache.")
+@click.option("--cache-dir", default=None, envvar="SENTINEL_CACHE_DIR",
+              help="Extraction cache folder (default .sentinel/cache); share it with a CI cache.")
 @limit_options
 @config_option
 def check(
@@ -118,6 +122,8 @@ def check(
     verbose: bool,
     baseline_file: str | None,
     new_only: bool,
+    no_cache: bool,
+    cache_dir: str | None,
     timeout: float,
     memory_limit: int,
     config: Config,
@@ -130,6 +136,7 @@ def check(
     if results_file:
         results_io.remove_stale(Path(results_file), results_place)
     specs = parse_outputs(output)
+    config.sections["extract"] = with_cache_flags(config.section("extract"), no_cache, cache_dir)
     settings = CheckSettings(
         base=base,
         kinds=kinds,

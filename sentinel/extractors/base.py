@@ -49,6 +49,9 @@ class ExtractContext:
     jobs: int = 0
     file_timeout_ms: int = DEFAULT_FILE_TIMEOUT_MS
     unsafe_names: tuple[str, ...] = ()
+    # The run's per-file result cache (``sentinel.extractors.cache.FileCache``), or None: kinds
+    # reach it through ``cache.map_files`` only.
+    cache: Any = None
 
     def path(self, rel: str) -> Path:
         return self.root / rel

@@ -64,14 +64,17 @@ from typing import Any
 import pathspec
 import tree_sitter as ts
 
+from sentinel.extractors import cache as result_cache
 from sentinel.extractors import treesitter
-from sentinel.extractors.base import ExtractContext, PerFile, document, parallel_map, problem, read_source
+from sentinel.extractors.base import ExtractContext, PerFile, document, problem, read_source
 from sentinel.extractors.errors import ExtractorError
 from sentinel.extractors.pyast import dotted
 from sentinel.extractors.pyast import parse as parse_python
 from sentinel.extractors.testpaths import is_test_path
 
 KIND = "observability"
+# Bump when this kind's per-file records change (sentinel.extractors.cache keys on it).
+CACHE_VERSION = 1
 MAX_CALL_CHARS = 120
 
 # fmt: off
@@ -1148,7 +1151,8 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
     unstructured: list[dict[str, Any]] = []
     problems: list[dict[str, Any]] = []
     scan = PerFile(partial(scan_file, cfg), str, _scan_failed, ctx.file_timeout_ms)
-    for facts in parallel_map(scan, files, jobs=ctx.jobs):
+    cached = (FileFacts, Definition, Registration)
+    for facts in result_cache.map_files(ctx, KIND, CACHE_VERSION, scan, files, str, types=cached):
         definitions.extend(facts.definitions)
         registrations.extend(facts.registrations)
         unstructured.extend(facts.unstructured)

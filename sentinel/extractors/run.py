@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from sentinel.extractors import KINDS, gitrepo
 from sentinel.extractors.base import DEFAULT_FILE_TIMEOUT_MS, ExtractContext
+from sentinel.extractors.cache import cache_exclude, open_cache
 from sentinel.extractors.errors import ExtractorError, ExtractorUsageError
 from sentinel.extractors.secrets.mask import mask_secrets
 from sentinel.extractors.selection import select
@@ -41,7 +43,8 @@ def run_extractors(
     A base revision that does not exist is an error up front (exit 2), before any work.
     ``file_timeout_ms`` (default 10,000) is the time one file may take in one extractor: a file
     over it is a ``timeout`` problem and the run goes on. Vendored code (:data:`VENDORED`) is left
-    out unless ``exclude_vendored`` is false.
+    out unless ``exclude_vendored`` is false. Per-file results are cached (``cache``,
+    ``cache_dir``, ``cache_max_bytes``; see ``sentinel.extractors.cache``).
     """
     settings = settings or {}
     file_timeout_ms = settings.get("file_timeout_ms", DEFAULT_FILE_TIMEOUT_MS)
@@ -56,7 +59,11 @@ def run_extractors(
     exclude_vendored = settings.get("exclude_vendored", True)
     if not isinstance(exclude_vendored, bool):
         raise ExtractorUsageError("extract.exclude_vendored must be true or false")
-    exclude = [*DEFAULT_EXCLUDE, *(VENDORED if exclude_vendored else ()), *settings.get("exclude", [])]
+    cache = open_cache(root, settings)
+    exclude = [
+        *DEFAULT_EXCLUDE, *cache_exclude(root, settings), *(VENDORED if exclude_vendored else ()),
+        *settings.get("exclude", []),
+    ]
     selection = select(root, include=settings.get("include", []), exclude=exclude)
     options = settings.get("options") or {}
     revision = gitrepo.head_revision(root) if is_git else None
@@ -73,10 +80,25 @@ def run_extractors(
             max_file_bytes=int(settings.get("max_file_bytes", DEFAULT_MAX_FILE_BYTES)),
             jobs=int(settings.get("jobs", 0)),
             file_timeout_ms=file_timeout_ms,
+            cache=cache,
         )
         module = importlib.import_module(KINDS[kind])
-        documents[kind] = mask_problems(module.extract(ctx))
+        documents[kind] = mask_problems(_extract(module, ctx))
+    if cache is not None:
+        cache.prune()
     return documents
+
+
+def _extract(module: Any, ctx: ExtractContext) -> dict[str, Any]:
+    """One kind's document. Cached records are data anyone who can write the cache folder may
+    have forged: a record of the right shape but wrong types that makes the kind's cross-file
+    step fail sends the kind through again without the cache (a real bug fails there too)."""
+    if ctx.cache is None:
+        return dict(module.extract(ctx))
+    try:
+        return dict(module.extract(ctx))
+    except (TypeError, KeyError, AttributeError, IndexError):
+        return dict(module.extract(replace(ctx, cache=None)))
 
 
 def mask_problems(document: dict[str, Any]) -> dict[str, Any]:

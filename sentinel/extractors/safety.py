@@ -38,8 +38,8 @@ from typing import Any
 
 import tree_sitter as ts
 
-from sentinel.extractors import treesitter
-from sentinel.extractors.base import ExtractContext, PerFile, document, parallel_map, problem, read_source
+from sentinel.extractors import cache, treesitter
+from sentinel.extractors.base import ExtractContext, PerFile, document, problem, read_source
 from sentinel.extractors.pyast import parse as parse_python
 from sentinel.extractors.secrets.mask import mask_secrets
 from sentinel.extractors.selection import matching
@@ -57,9 +57,10 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
     paths = list(ctx.options.get("paths", DEFAULT_PATHS))
     allow_values = tuple(ctx.options.get("allow_values", DEFAULT_ALLOW_VALUES))
     files = [f for f in matching(ctx.files, paths) if f.endswith(SCANNED_SUFFIXES)]
-    light = replace(ctx, files=())  # workers need the root and limits, not the whole file list
+    light = replace(ctx, files=(), cache=None)  # workers need the root and limits, not the whole file list
     scan = PerFile(_scan_file, _job_file, _scan_failed, ctx.file_timeout_ms)
-    outcomes = parallel_map(scan, [(light, rel, allow_values) for rel in files], jobs=ctx.jobs)
+    jobs = [(light, rel, allow_values) for rel in files]
+    outcomes = cache.map_files(ctx, "safety", CACHE_VERSION, scan, jobs, _job_file)
     sites: list[dict[str, Any]] = []
     problems: list[dict[str, Any]] = []
     for found, prob in outcomes:
@@ -70,6 +71,8 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
     return document(ctx, "safety", files_scanned=len(files), fail_open=sites, problems=problems)
 
 
+# Bump when this kind's per-file records change (sentinel.extractors.cache keys on it).
+CACHE_VERSION = 1
 _Job = tuple[ExtractContext, str, Sequence[str]]
 
 

@@ -51,8 +51,8 @@ from typing import Any
 
 import tree_sitter as ts
 
-from sentinel.extractors import treesitter
-from sentinel.extractors.base import ExtractContext, PerFile, document, parallel_map, problem, read_source
+from sentinel.extractors import cache, treesitter
+from sentinel.extractors.base import ExtractContext, PerFile, document, problem, read_source
 from sentinel.extractors.errors import ExtractorError
 from sentinel.extractors.pyast import dotted
 from sentinel.extractors.pyast import parse as parse_python
@@ -60,6 +60,8 @@ from sentinel.extractors.secrets.mask import mask_secrets
 from sentinel.extractors.secrets.prefilter import required_literals
 
 KIND = "tenancy"
+# Bump when this kind's per-file records change (sentinel.extractors.cache keys on it).
+CACHE_VERSION = 1
 MAX_KEY_CHARS = 200
 DEFAULT_TENANT_IDENTIFIERS = [
     "tenant_id",
@@ -1389,7 +1391,7 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
     sites: list[dict[str, Any]] = []
     problems: list[dict[str, Any]] = []
     scan = PerFile(partial(scan_file, cfg), str, _scan_failed, ctx.file_timeout_ms)
-    for found, probs in parallel_map(scan, files, jobs=ctx.jobs):
+    for found, probs in cache.map_files(ctx, KIND, CACHE_VERSION, scan, files, str):
         sites.extend(found)
         problems.extend(probs)
     sites.sort(key=lambda s: (s["file"], s["line"], s["sink"], s["key"]))

@@ -37,8 +37,8 @@ from typing import Any
 
 import tree_sitter as ts
 
-from sentinel.extractors import treesitter
-from sentinel.extractors.base import ExtractContext, PerFile, document, parallel_map, problem, read_source
+from sentinel.extractors import cache, treesitter
+from sentinel.extractors.base import ExtractContext, PerFile, document, problem, read_source
 from sentinel.extractors.errors import ExtractorUsageError
 from sentinel.extractors.files import is_test, language_of
 from sentinel.extractors.imports import elixir, go, python, rust
@@ -58,6 +58,8 @@ _JS_TEST_CALLEES = frozenset({f"{base}{suffix}" for base in ("it", "test")
                               for suffix in ("", ".only", ".skip", ".concurrent")})
 _GO_TEST_NAME = re.compile(r"Test(?![a-z])\w*")
 
+# Bump when this kind's per-file records change (sentinel.extractors.cache keys on it).
+CACHE_VERSION = 1
 _Job = tuple[str, str, str, int, frozenset[str]]
 
 
@@ -305,7 +307,7 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
     problems: list[dict[str, Any]] = []
     counts: dict[str, int] = {}
     scan = PerFile(_scan, _job_file, _scan_failed, ctx.file_timeout_ms)
-    for rel, found, more in parallel_map(scan, jobs, jobs=ctx.jobs):
+    for rel, found, more in cache.map_files(ctx, "tests", CACHE_VERSION, scan, jobs, _job_file):
         tests.extend(found)
         problems.extend(more)
         if found:

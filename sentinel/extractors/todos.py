@@ -42,8 +42,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sentinel.extractors import techdebt, treesitter
-from sentinel.extractors.base import ExtractContext, document, parallel_map, problem, read_source
+from sentinel.extractors import cache, techdebt, treesitter
+from sentinel.extractors.base import ExtractContext, document, problem, read_source
 from sentinel.extractors.errors import ExtractorUsageError
 from sentinel.extractors.files import language_of
 from sentinel.extractors.imports.tsquery import captures
@@ -67,6 +67,8 @@ _AUTHOR = re.compile(r"\(([^()]*)\)")
 _LEADER = re.compile(r"^(?:/\*+!?|/{2,}[/!]?|#+!?|\*+(?!/)|<!--|--)\s?")
 _TRAILER = re.compile(r"\s*(?:\*+/|-->)\s*$")
 
+# Bump when this kind's per-file records change (sentinel.extractors.cache keys on it).
+CACHE_VERSION = 1
 _Job = tuple[str, str, str, int, tuple[str, ...], str]
 
 
@@ -221,6 +223,10 @@ def _scan(job: _Job) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     return _hash_comments(rel, language, text, lines, marker_re, ticket_re), []
 
 
+def _job_file(job: _Job) -> str:
+    return job[1]
+
+
 def _has_marker(path: str, size_limit: int, needles: Sequence[bytes]) -> bool:
     """Whether the file's bytes contain a marker (files over the limit go on, to be reported)."""
     try:
@@ -244,7 +250,7 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
             jobs.append((root, rel, language or "", ctx.max_file_bytes, markers, tickets))
     items: list[dict[str, Any]] = []
     problems: list[dict[str, Any]] = []
-    for found, more in parallel_map(_scan, jobs, jobs=ctx.jobs):
+    for found, more in cache.map_files(ctx, "todos", CACHE_VERSION, _scan, jobs, _job_file):
         items.extend(found)
         problems.extend(more)
     items.sort(key=lambda i: (i["file"], i["line"]))

@@ -37,6 +37,8 @@ from sentinel.extractors.errors import ExtractorError
 from sentinel.extractors.secrets import context
 
 KIND = "secrets"
+# Bump when this kind's per-file records change (sentinel.extractors.cache keys on it).
+CACHE_VERSION = 1
 DEFAULT_BASELINE = ".secrets.baseline"
 ENGINE = "detect-secrets"
 # Option -> detect-secrets regex filter (its --exclude-files / --exclude-lines / --exclude-secrets).
@@ -196,6 +198,39 @@ def _load_baseline(
     return baseline.parse(rel, text, set(known))
 
 
+def _scan_cached(ctx: ExtractContext, files: tuple[str, ...], settings: dict[str, Any]) -> list[Any]:
+    """:func:`_scan`, for the files whose (findings, problems, scanned) are not in the cache; the
+    cached ones come back as one more batch result. The detect-secrets settings (options and
+    baseline) are part of the key."""
+    from sentinel.extractors import cache
+    from sentinel.extractors.secrets import engine
+
+    run = cache.CachedRun(ctx, KIND, CACHE_VERSION, files, salt=settings, types=(engine.RawFinding,))
+    if len(run.missing) == len(files) and ctx.cache is None:
+        return _scan(ctx, files, settings)
+    results = _scan(ctx, tuple(files[i] for i in run.missing), settings) if run.missing else []
+    findings: dict[str, list[Any]] = {}
+    problems: dict[str, list[dict[str, Any]]] = {}
+    scanned: set[str] = set()
+    for result in results:
+        for f in result.findings:
+            findings.setdefault(f.file, []).append(f)
+        for p in result.problems:
+            problems.setdefault(p["file"], []).append(p)
+        scanned.update(result.scanned_files)
+    for i in run.missing:
+        rel = files[i]
+        run.store(i, (findings.get(rel, []), problems.get(rel, []), rel in scanned))
+    run.close()
+    hits = [run.hits[i] for i in sorted(run.hits)]
+    results.append(engine.BatchResult(
+        findings=[f for found, _, _ in hits for f in found],
+        problems=[p for _, probs, _ in hits for p in probs],
+        scanned=sum(1 for _, _, was in hits if was),
+    ))
+    return results
+
+
 def _scan(ctx: ExtractContext, files: tuple[str, ...], settings: dict[str, Any]) -> list[Any]:
     """Scan ``files`` in batches, on all cores when there are many.
 
@@ -265,7 +300,7 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
         plugins, filters = engine.describe(settings)
 
     files = tuple(f for f in ctx.files if f != baseline_rel)
-    results = _scan(ctx, files, settings)
+    results = _scan_cached(ctx, files, settings)
 
     mode = options.get("baseline_mode", "mark")
     entries: dict[tuple[str, str, str], bool | None] = base.entries if base is not None else {}

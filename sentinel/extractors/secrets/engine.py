@@ -17,7 +17,7 @@ import configparser
 import io
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from detect_secrets.core import scan as ds_scan
@@ -175,6 +175,8 @@ class BatchResult:
     findings: list[RawFinding]
     problems: list[dict[str, Any]]
     scanned: int
+    # The files scanned (not filtered out by name, readable): what the cache keeps per file.
+    scanned_files: list[str] = field(default_factory=list)
 
 
 def _configure() -> None:
@@ -247,6 +249,7 @@ def scan_batch(batch: Batch) -> BatchResult:
     findings: list[RawFinding] = []
     problems: list[dict[str, Any]] = []
     scanned = 0
+    scanned_files: list[str] = []
     with transient_settings(batch.settings):
         _configure()
         gates = Gates()
@@ -265,8 +268,9 @@ def scan_batch(batch: Batch) -> BatchResult:
                 )
                 continue
             scanned += 1
+            scanned_files.append(rel)
             findings.extend(_dedupe(rel, found))
-    return BatchResult(findings, problems, scanned)
+    return BatchResult(findings, problems, scanned, scanned_files)
 
 
 def _dedupe(rel: str, secrets: Sequence[PotentialSecret]) -> Iterator[RawFinding]:
