@@ -31,7 +31,8 @@ from testsupport.processes import free_port
 
 T = TypeVar("T")
 
-TOKEN = "test-token-7f3a"  # pragma: allowlist secret (the stand-in's fixed test credential)
+# The stand-in's fixed test credentials, not secrets.
+TOKEN = "test-token-7f3a"  # pragma: allowlist secret
 ORG = "acme"
 API_KEY = "agent-key-1"
 

@@ -43,7 +43,7 @@ Options (``extract.options.observability``):
   (file globs, ``**/urls.py``), ``controller_suffix`` (``Controller``). Defaults in
   ``DEFAULT_HANDLER_PATTERNS``.
 - ``metric_calls``, ``log_calls``, ``trace_calls``: patterns (defaults below).
-- ``internal_routes`` (``/internal/*``, ``/healthz``, ``/metrics``, ``/readyz``, ``/livez``).
+- ``internal_routes`` (``/internal/*``, ``/health``, ``/healthz``, ``/metrics``, ``/readyz``, ``/livez``).
 - ``unstructured_logs`` (true): whether to list unstructured log calls.
 """
 
@@ -74,7 +74,7 @@ from sentinel.extractors.testpaths import is_test_path
 
 KIND = "observability"
 # Bump when this kind's per-file records change (sentinel.extractors.cache keys on it).
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 MAX_CALL_CHARS = 120
 
 # fmt: off
@@ -94,7 +94,7 @@ DEFAULT_TRACE_CALLS = [
     "_span!(", "OpenTelemetry.Tracer", "Tracer.with_span", "otel.Tracer", "tracer.Start(",
 ]
 # fmt: on
-DEFAULT_INTERNAL_ROUTES = ["/internal/*", "/healthz", "/metrics", "/readyz", "/livez"]
+DEFAULT_INTERNAL_ROUTES = ["/internal/*", "/health", "/healthz", "/metrics", "/readyz", "/livez"]
 HTTP_VERBS = ["get", "post", "put", "delete", "patch", "head", "options", "trace"]
 DEFAULT_HANDLER_PATTERNS: dict[str, Any] = {
     "python": [*HTTP_VERBS, "route", "api_route", "websocket"],

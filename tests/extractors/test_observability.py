@@ -87,6 +87,11 @@ def test_health_route_is_internal_and_internal_routes_are_configurable(tmp_path:
     assert handler(doc, "get_user")["public"] is False
 
 
+def test_opa_style_health_probe_is_internal_by_default(tmp_path: Path) -> None:
+    write(tmp_path, "svc/api.py", FASTAPI_APP.replace('@app.get("/healthz")', '@app.get("/health")'))
+    assert handler(run(tmp_path), "health")["public"] is False
+
+
 def test_flask_route_with_methods_gives_one_handler_per_method(tmp_path: Path) -> None:
     write(
         tmp_path,
