@@ -34,7 +34,7 @@ T = TypeVar("T")
 # The stand-in's fixed test credentials, not secrets.
 TOKEN = "test-token-7f3a"  # pragma: allowlist secret
 ORG = "acme"
-API_KEY = "agent-key-1"
+API_KEY = "agent-key-1"  # pragma: allowlist secret
 
 
 class LoopThread:
