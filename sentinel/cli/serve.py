@@ -47,6 +47,9 @@ def parse_addr(addr: str) -> tuple[str, int]:
 @click.option("--decision-log-mask", "mask", multiple=True,
               help="Masking rule for decision logs: a JSON pointer to erase (/input/password) or "
               '{"op": "upsert", "path": ..., "value": ...} (repeatable).')
+@click.option("--trace-key", type=click.Path(exists=True, dir_okay=False),
+              help="Ed25519 private key (sentinel trace keygen): the decision log becomes the hash-chained "
+              "audit trace with checkpoints signed by it (the v1 format when decision_trace_v2 is off).")
 @click.option("--max-body-bytes", default=1024 * 1024, show_default=True, type=click.IntRange(1, 1 << 30),
               help="Larger request bodies are refused with 413.")
 @click.option("--eval-timeout-ms", default=1000, show_default=True, type=click.IntRange(1, 600_000),
@@ -67,6 +70,7 @@ def serve(
     workers: int,
     decision_log: str | None,
     mask: tuple[str, ...],
+    trace_key: str | None,
     max_body_bytes: int,
     eval_timeout_ms: int,
     eval_threads: int,
@@ -84,17 +88,20 @@ def serve(
 
         serve_wasm(wasm_bundle, _keys(bundles), scope=bundles.scope, host=host, port=port,
                    decision_package=decision_package, decision_log=decision_log, mask=mask,
-                   max_body_bytes=max_body_bytes, eval_timeout_ms=eval_timeout_ms, eval_threads=eval_threads)
+                   max_body_bytes=max_body_bytes, eval_timeout_ms=eval_timeout_ms, eval_threads=eval_threads,
+                   trace_key=trace_key)
         return
     if bundles.wanted:  # signed bundles (a file, or synced from a URL): sentinel/cli/serve_bundles.py
         if policy or tenant_packs or data:
             raise UsageError("give --policy/--tenant-packs/--data or a bundle option, not both")
         serve_bundles(bundles, host=host, port=port, workers=workers, decision_package=decision_package,
                       decision_log=decision_log, mask=mask, max_body_bytes=max_body_bytes,
-                      eval_timeout_ms=eval_timeout_ms, eval_threads=eval_threads)
+                      eval_timeout_ms=eval_timeout_ms, eval_threads=eval_threads, trace_key=trace_key)
         return
     if not policy and not tenant_packs:
         raise UsageError("give --policy DIR or --tenant-packs DIR")
+    if trace_key is not None and workers != 1:
+        raise UsageError("--trace-key: the hash-chained trace has one writer; serve it with --workers 1")
     try:
         from sentinel.runtime.api.server import ServeConfig
         from sentinel.runtime.api.server import serve as run
@@ -116,6 +123,7 @@ def serve(
             workers=workers,
             decision_log=decision_log,
             decision_log_mask=mask,
+            trace_key=trace_key,
             max_body_bytes=max_body_bytes,
             eval_timeout_ms=eval_timeout_ms,
             eval_threads=eval_threads,

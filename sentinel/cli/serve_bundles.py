@@ -119,6 +119,7 @@ def serve_bundles(
     max_body_bytes: int,
     eval_timeout_ms: int,
     eval_threads: int,
+    trace_key: str | None = None,
 ) -> None:
     """Serve until SIGINT/SIGTERM; usage errors (bad key, bad URL, unreadable bundle) raise first."""
     if options.bundle is not None and options.bundle_url is not None:
@@ -136,7 +137,7 @@ def serve_bundles(
         from sentinel.runtime.bundles.service import ServiceTarget, create_sync_app
         from sentinel.runtime.bundles.sync import SyncConfig
         from sentinel.runtime.logs.mask import parse_cli_rule
-        from sentinel.runtime.logs.sink import FileSink
+        from sentinel.runtime.logs.open import open_decision_log
     except ImportError as exc:
         if (exc.name or "").split(".")[0] in _EXTRA_MODULES:
             raise UsageError(MISSING_EXTRA) from None
@@ -150,7 +151,7 @@ def serve_bundles(
         reload_on_sighup=options.bundle is not None,
         decision_log_mask=tuple(parse_cli_rule(rule) for rule in mask),
     )
-    sink = FileSink(decision_log) if decision_log else None
+    sink = open_decision_log(decision_log, trace_key=trace_key)
     if options.bundle is not None:
         bundle_path = Path(options.bundle)
 

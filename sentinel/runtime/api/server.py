@@ -18,7 +18,6 @@ from typing import Any
 
 from starlette.applications import Starlette
 
-from sentinel.errors import UsageError
 from sentinel.runtime.api.app import create_app
 from sentinel.runtime.api.settings import (
     DEFAULT_EVAL_THREADS,
@@ -28,7 +27,7 @@ from sentinel.runtime.api.settings import (
 )
 from sentinel.runtime.decision import Decider
 from sentinel.runtime.logs.mask import parse_cli_rule
-from sentinel.runtime.logs.sink import FileSink
+from sentinel.runtime.logs.open import open_decision_log
 
 CONFIG_ENV = "SENTINEL_SERVE_CONFIG"
 MAX_CONCURRENCY = 1024
@@ -47,6 +46,7 @@ class ServeConfig:
     workers: int = 1
     decision_log: str | None = None
     decision_log_mask: tuple[str, ...] = field(default=())
+    trace_key: str | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     eval_timeout_ms: int = DEFAULT_EVAL_TIMEOUT_MS
     eval_threads: int = DEFAULT_EVAL_THREADS
@@ -92,12 +92,7 @@ def build_app(config: ServeConfig) -> Starlette:
         return load_decider(config)
 
     decider = loader()
-    sink = None
-    if config.decision_log:
-        try:
-            sink = FileSink(config.decision_log)
-        except OSError as exc:
-            raise UsageError(f"--decision-log {config.decision_log}: {exc.strerror}") from None
+    sink = open_decision_log(config.decision_log, trace_key=config.trace_key)
     return create_app(decider, loader=loader, settings=settings, decision_log=sink)
 
 

@@ -30,6 +30,7 @@ def serve_wasm(
     max_body_bytes: int,
     eval_timeout_ms: int,
     eval_threads: int,
+    trace_key: str | None = None,
 ) -> None:
     """Serve until SIGINT/SIGTERM; a bundle or module that cannot be served is a usage error first."""
     import uvicorn
@@ -37,7 +38,7 @@ def serve_wasm(
     from sentinel.runtime.api.app import create_app
     from sentinel.runtime.api.settings import ServiceSettings
     from sentinel.runtime.logs.mask import parse_cli_rule
-    from sentinel.runtime.logs.sink import FileSink
+    from sentinel.runtime.logs.open import open_decision_log
     from sentinel.runtime.wasm.decider import WasmDecider, WasmLimits
 
     path = Path(bundle)
@@ -63,7 +64,7 @@ def serve_wasm(
         reload_on_sighup=True,
         decision_log_mask=tuple(parse_cli_rule(rule) for rule in mask),
     )
-    sink = FileSink(decision_log) if decision_log else None
+    sink = open_decision_log(decision_log, trace_key=trace_key)
     app = create_app(decider, loader=load, settings=settings, decision_log=sink)
     uvicorn.run(
         app, host=host, port=port, access_log=False, log_level="info", lifespan="on", server_header=False
