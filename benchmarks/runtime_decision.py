@@ -33,9 +33,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import regorus
 
 from sentinel.runtime.decision import Decider, DecisionRequest
-from sentinel.runtime.decision.compiled import UNDEFINED, CompiledPolicy
 from sentinel.runtime.decision.models import Decision
 from sentinel.runtime.decision.scoring import reasons_from, score
+from sentinel.runtime.engine import UNDEFINED, CompiledPolicy
 
 ROUNDS = 5
 CALLS = 4000

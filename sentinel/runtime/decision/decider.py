@@ -8,18 +8,21 @@ runs during a reload uses either the old packs or the new ones, never a mix.
 ``decision_id``: with ``idempotency``, the SHA-256 hex of the RFC 8785 canonical JSON of
 ``{"constitution_hash": ..., "policy_revision": ..., "request": {tenant, subject, action,
 resource, context}}``; otherwise a random UUID 4.
+
+The response is validated by its pydantic model like any other (cheaper than ``model_construct``,
+which pydantic 2 runs in Python); its reasons are ``Reason`` objects taken from a bounded cache per
+decider, so the same reason is validated once, not on every decision.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import threading
 import time
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,9 +30,10 @@ import orjson
 
 from sentinel.errors import UsageError
 from sentinel.runtime.decision import scoring
-from sentinel.runtime.decision.compiled import UNDEFINED, EvaluationError, ProgramCache
-from sentinel.runtime.decision.models import MAX_WEIGHT, Decision, DecisionRequest
+from sentinel.runtime.decision.models import MAX_WEIGHT, Decision, DecisionRequest, Reason
 from sentinel.runtime.decision.packs import Pack, PackSet, build_pack, folder_pack, tenant_packs
+from sentinel.runtime.decision.stamps import UtcClock, random_uuid4, rfc3339_now
+from sentinel.runtime.engine import UNDEFINED, EvaluationError, ProgramCache
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +48,9 @@ RULE_MALFORMED = "sentinel.runtime.malformed_reason"
 RULE_NO_DENY = "sentinel.runtime.no_deny_rule"
 RISK_FAILED_LEVEL = "critical"
 RISK_FAILED_ROW = "E1-evaluation-error"  # the risk table's own row for a failed evaluation
+# Distinct (rule, message, weight) reasons kept validated per decider; messages are at most 2,000
+# characters (scoring.MAX_TEXT), so the cache holds at most a few MiB whatever the policies say.
+REASON_CACHE_SIZE = 1024
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,8 @@ class Decider:
         self._source = source
         self._risk = risk if risk is not None else _library_risk
         self._write_lock = threading.Lock()
+        self._clock = UtcClock()
+        self._reason = functools.lru_cache(maxsize=REASON_CACHE_SIZE)(_reason)
 
     @classmethod
     def from_folder(
@@ -312,18 +321,19 @@ class Decider:
         revision = pack.revision if pack is not None else ""
         constitution = pack.constitution_hash if pack is not None else ""
         risk = self._classify(request)
+        reason = self._reason
         return Decision.model_validate(
             {
                 "decision": outcome,
                 "score": score,
-                "reasons": [{"rule": r, "message": m, "weight": w} for r, m, w in reasons],
-                "warnings": [{"rule": r, "message": m, "weight": w} for r, m, w in warnings],
+                "reasons": [reason(r, m, w) for r, m, w in reasons],
+                "warnings": [reason(r, m, w) for r, m, w in warnings],
                 "risk_level": risk[0] if risk else None,
                 "risk_row": risk[1] if risk else None,
                 "policy_revision": revision,
                 "constitution_hash": constitution,
                 "decision_id": _decision_id(request, revision, constitution),
-                "evaluated_at": _now(),
+                "evaluated_at": self._clock.now(),
             }
         )
 
@@ -341,7 +351,7 @@ class Decider:
 
 def _decision_id(request: DecisionRequest, revision: str, constitution: str) -> str:
     if not request.idempotency:
-        return str(uuid.uuid4())
+        return random_uuid4()
     import rfc8785
 
     document: Any = {
@@ -353,7 +363,12 @@ def _decision_id(request: DecisionRequest, revision: str, constitution: str) -> 
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    """RFC 3339 UTC now, for the other deciders (the Wasm one) that build the same Decision."""
+    return rfc3339_now()
+
+
+def _reason(rule: str, message: str, weight: int) -> Reason:
+    return Reason(rule=rule, message=message, weight=weight)
 
 
 def _interpret(pack: Pack, parts: list[str], input: Any) -> QueryResult:

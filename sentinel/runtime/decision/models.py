@@ -7,8 +7,8 @@ Requests are hostile input: unknown fields are rejected, types are strict (``1``
 
 from __future__ import annotations
 
-import json
 import math
+from json.encoder import encode_basestring
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -51,10 +51,7 @@ class DecisionRequest(BaseModel):
     @field_validator("context")
     @classmethod
     def _bounded_ijson(cls, value: dict[str, Any]) -> dict[str, Any]:
-        _check_ijson(value, 1)
-        size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-        if size > MAX_CONTEXT_BYTES:
-            raise ValueError(f"context is {size} bytes of JSON; the limit is {MAX_CONTEXT_BYTES}")
+        context_json_size(value)
         return value
 
     def policy_input(self) -> dict[str, Any]:
@@ -68,28 +65,64 @@ class DecisionRequest(BaseModel):
         }
 
 
-def _check_ijson(value: Any, depth: int) -> None:
-    """JSON values only: string keys, no NaN/Infinity, integers within +-(2^53 - 1), bounded depth."""
+def context_json_size(value: dict[str, Any]) -> int:
+    """Check that ``value`` holds I-JSON within the limits and return its size: the UTF-8 length of
+    ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))``, computed in the same pass as the
+    checks instead of serializing (the walk stops as soon as the size passes the limit)."""
+    return _json_size(value, 1, MAX_CONTEXT_BYTES)
+
+
+def _json_size(value: Any, depth: int, budget: int) -> int:
+    """JSON values only: string keys, no NaN/Infinity, integers within +-(2^53 - 1), bounded depth
+    and size. Each scalar is measured as ``json.dumps`` writes it (``float.__repr__``, ``int.__repr__``,
+    its string encoder)."""
     if depth > MAX_CONTEXT_DEPTH:
         raise ValueError(f"context nests deeper than {MAX_CONTEXT_DEPTH} levels")
+    if isinstance(value, str):
+        return _string_size(value)
+    if value is None or value is True:
+        return 4
+    if value is False:
+        return 5
     if isinstance(value, dict):
+        size = 1 + max(len(value), 1)  # braces and commas
         for key, item in value.items():
             if not isinstance(key, str):
                 raise ValueError("context object keys must be strings")
-            _check_ijson(item, depth + 1)
-    elif isinstance(value, list):
+            size += _string_size(key) + 1 + _json_size(item, depth + 1, budget - size)
+            if size > budget:
+                raise _too_large()
+        return size
+    if isinstance(value, list):
+        size = 1 + max(len(value), 1)  # brackets and commas
         for item in value:
-            _check_ijson(item, depth + 1)
-    elif isinstance(value, bool) or value is None or isinstance(value, str):
-        return
-    elif isinstance(value, int):
+            size += _json_size(item, depth + 1, budget - size)
+            if size > budget:
+                raise _too_large()
+        return size
+    if isinstance(value, int):
         if abs(value) > MAX_SAFE_INTEGER:
             raise ValueError("context integers must lie within +-(2^53 - 1); send larger ones as strings")
-    elif isinstance(value, float):
+        return len(int.__repr__(value))
+    if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError("context numbers must be finite")
-    else:
-        raise ValueError(f"context holds a {type(value).__name__}, which is not a JSON value")
+        return len(float.__repr__(value))
+    raise ValueError(f"context holds a {type(value).__name__}, which is not a JSON value")
+
+
+def _string_size(text: str) -> int:
+    quoted = encode_basestring(text)  # json.dumps's own string encoder (ensure_ascii=False)
+    if text.isascii():
+        return len(quoted)
+    try:
+        return len(quoted.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise ValueError("context strings must be valid Unicode (no lone surrogates)") from None
+
+
+def _too_large() -> ValueError:
+    return ValueError(f"context JSON is too large; the limit is {MAX_CONTEXT_BYTES} bytes")
 
 
 class Decision(BaseModel):

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from sentinel.errors import PolicyError, UsageError
-from sentinel.runtime.decision.compiled import CompiledPolicy, ProgramCache, thread_bound
 from sentinel.runtime.decision.models import TENANT_PATTERN
+from sentinel.runtime.engine import CompiledPolicy, ProgramCache, thread_bound
 
 _TENANT = re.compile(TENANT_PATTERN)
 

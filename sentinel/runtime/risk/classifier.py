@@ -14,10 +14,10 @@ import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from sentinel.runtime.engine import CompiledPolicy
 from sentinel.runtime.risk.levels import RiskLevel, RiskResult
-from sentinel.runtime.risk.program import Evaluator, RiskProgram
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,14 @@ _TAGS = "session_tags"
 CACHE_SIZE = 4096
 CACHE_MAX_PAYLOAD = 1024  # bytes of input JSON; larger inputs are evaluated but never held in the cache
 _LEVELS = frozenset(level.value for level in RiskLevel)
+
+
+class Evaluator(Protocol):
+    """What the classifier needs from an engine: the JSON value of an entry point (anything but an
+    object with the table's fields, UNDEFINED included, is an error); any exception means the
+    evaluation failed (a ``kind`` attribute names why)."""
+
+    def evaluate_json(self, entrypoint: str, input_json: str) -> Any: ...
 
 
 def library_risk_dir() -> Path:
@@ -48,7 +56,7 @@ class RiskClassifier:
     run on); safe to share between threads (each thread runs its own virtual machine)."""
 
     def __init__(self, program: Evaluator, *, cache_size: int = CACHE_SIZE) -> None:
-        """``program`` evaluates ``data.sentinel.risk.result`` (a RiskProgram, or a CompiledPolicy).
+        """``program`` evaluates ``data.sentinel.risk.result`` (a CompiledPolicy of the table).
 
         The table is a pure function of its input, so answers are memoized by the canonical input
         (a bounded LRU of ``cache_size`` entries per classifier, inputs up to CACHE_MAX_PAYLOAD bytes;
@@ -65,8 +73,9 @@ class RiskClassifier:
     def from_modules(
         cls, modules: Sequence[tuple[str, str]], *, cache_size: int = CACHE_SIZE
     ) -> RiskClassifier:
-        """Compile trusted ``modules`` ((path, source) pairs); PolicyError when they do not compile."""
-        return cls(RiskProgram.compile(modules, RESULT_RULE), cache_size=cache_size)
+        """Compile trusted ``modules`` ((path, source) pairs) in this process (no sandbox: the table is
+        Sentinel's own); PolicyError when they do not compile or do not define the result rule."""
+        return cls(CompiledPolicy.compile(modules, {}, [RESULT_RULE], limits=None), cache_size=cache_size)
 
     @classmethod
     def from_library(cls) -> RiskClassifier:

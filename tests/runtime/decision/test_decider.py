@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from sentinel.errors import PolicyError, UsageError
 from sentinel.runtime.decision import Decider, DecisionRequest
-from sentinel.runtime.decision.compiled import EvaluationError
 from sentinel.runtime.decision.decider import NO_PACK
+from sentinel.runtime.engine import EvaluationError
 
 POLICY = """package sentinel.decision
 import rego.v1

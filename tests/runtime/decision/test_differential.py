@@ -22,7 +22,7 @@ from sentinel.library import library_dir
 from sentinel.runner.loader import find_policies, load_data
 from sentinel.runner.vet import CONFTEST_RULE
 from sentinel.runtime.decision import Decider, DecisionRequest
-from sentinel.runtime.decision.compiled import UNDEFINED, CompiledPolicy
+from sentinel.runtime.engine import UNDEFINED, CompiledPolicy
 
 REPO_FILES = {
     "app/__init__.py": "",

@@ -6,9 +6,17 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from sentinel.runtime.decision.models import Decision, DecisionRequest, Reason
+from sentinel.runtime.decision.models import (
+    MAX_CONTEXT_BYTES,
+    Decision,
+    DecisionRequest,
+    Reason,
+    context_json_size,
+)
 
 VALID: dict[str, Any] = {
     "tenant": "acme",
@@ -105,3 +113,48 @@ def test_a_decision_serializes_its_fields_in_a_fixed_order() -> None:
         '"risk_level":null,"risk_row":null,"policy_revision":"rev","constitution_hash":"hash",'
         '"decision_id":"id","evaluated_at":"2026-01-01T00:00:00.000000Z"}'
     )
+
+
+_JSON_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**53 - 1), max_value=2**53 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text()
+)
+_JSON_VALUES = st.recursive(
+    _JSON_SCALARS,
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(), inner, max_size=5),
+    max_leaves=30,
+)
+
+
+@given(st.dictionaries(st.text(), _JSON_VALUES, max_size=6))
+def test_the_context_size_is_exactly_the_utf8_length_of_its_compact_json(context: dict[str, Any]) -> None:
+    expected = len(json.dumps(context, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    assert context_json_size(context) == expected
+
+
+def test_a_context_of_exactly_64_kib_is_accepted_and_one_byte_more_is_rejected() -> None:
+    filler = "\u00e9\n\"" * 100  # two-byte, escaped and quoted characters count as json.dumps writes them
+    fixed = len(json.dumps({"a": filler, "b": ""}, ensure_ascii=False, separators=(",", ":")).encode())
+    exact = {"a": filler, "b": "x" * (MAX_CONTEXT_BYTES - fixed)}
+    assert DecisionRequest.model_validate(_with(context=exact)).context == exact
+    with pytest.raises(ValidationError, match="limit is 65536"):
+        DecisionRequest.model_validate(_with(context={**exact, "b": exact["b"] + "x"}))
+
+
+def test_a_context_far_over_the_limit_is_rejected_before_it_is_all_walked() -> None:
+    blob = ["x" * 1000] * 100 + [float("nan")]  # the size check fires before the NaN is reached
+    with pytest.raises(ValidationError, match="limit is 65536"):
+        DecisionRequest.model_validate(_with(context={"blob": blob}))
+
+
+def test_a_context_string_with_a_lone_surrogate_is_rejected() -> None:
+    with pytest.raises(ValidationError, match="lone surrogates"):
+        DecisionRequest.model_validate(_with(context={"text": "a\ud800b"}))
+
+
+def test_a_context_holding_a_tuple_is_rejected() -> None:
+    with pytest.raises(ValidationError, match="not a JSON value"):
+        DecisionRequest.model_validate(_with(context={"pair": (1, 2)}))

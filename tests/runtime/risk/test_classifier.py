@@ -7,10 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from sentinel.errors import PolicyError
-from sentinel.runtime.decision.compiled import CompiledPolicy
+from sentinel.runtime.engine import CompiledPolicy
 from sentinel.runtime.risk import RiskClassifier, RiskLevel, RiskResult, classify, default_classifier
 from sentinel.runtime.risk.classifier import RESULT_RULE, library_risk_dir, policy_modules
-from sentinel.runtime.risk.program import RiskProgram
 from tests.runtime.risk.domain import valid_combinations
 
 
@@ -167,17 +166,8 @@ def test_one_classifier_shared_by_threads_gives_each_thread_the_same_answers(
     assert all(answer == expected for answer in answers)
 
 
-def test_the_decisions_compiled_policy_can_stand_in_for_the_risk_program(classifier: RiskClassifier) -> None:
-    modules = policy_modules(library_risk_dir())
-    decisions_engine = RiskClassifier(CompiledPolicy.compile(modules, {}, [RESULT_RULE]), cache_size=0)
-    for p, c, a in valid_combinations():
-        for tags in ([], ["critical_session"], ["safe_session"]):
-            assert decisions_engine.classify(p, c, a, tags) == classifier.classify(p, c, a, tags)
-    assert decisions_engine.classify("?", "high", "skip").row == "R0-invalid-input"
-
-
 def test_a_program_asked_for_another_entry_point_fails_closed() -> None:
-    program = RiskProgram.compile(policy_modules(library_risk_dir()), RESULT_RULE)
+    program = CompiledPolicy.compile(policy_modules(library_risk_dir()), {}, [RESULT_RULE], limits=None)
     result = RiskClassifier(_Renamed(program), cache_size=0).classify("question", "high", "skip")
     assert (result.level, result.row) == (RiskLevel.CRITICAL, "E1-evaluation-error")
 
@@ -185,7 +175,7 @@ def test_a_program_asked_for_another_entry_point_fails_closed() -> None:
 class _Renamed:
     """An evaluator that asks its program for a rule the program was not compiled for."""
 
-    def __init__(self, program: RiskProgram) -> None:
+    def __init__(self, program: CompiledPolicy) -> None:
         self.program = program
 
     def evaluate_json(self, entrypoint: str, input_json: str) -> object:

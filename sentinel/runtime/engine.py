@@ -1,4 +1,6 @@
-"""A regorus compiled program (RVM bytecode) as a content-addressed artifact.
+"""A regorus compiled program (RVM bytecode) as a content-addressed artifact: the engine that
+decisions (``runtime.decision``) and risk classification (``runtime.risk``) both run on. It sits
+below both packages and imports neither, so they share it without importing each other.
 
 ``CompiledPolicy.compile`` parses, checks and compiles the policies in a forked worker with a time
 and memory limit (regorus's parser overflows its stack on long operator chains and takes
@@ -13,7 +15,7 @@ its own VM, created on first use and reused for every later evaluation in that t
 
 Limits: the RVM stops after 25,000 executed instructions (fixed in the wheel, which exposes no
 setter and no execution timer); the time limit of a decision is checked after the call returns
-(see decider.py), since regorus holds the GIL while it runs and cannot be interrupted.
+(see decision/decider.py), since regorus holds the GIL while it runs and cannot be interrupted.
 """
 
 from __future__ import annotations

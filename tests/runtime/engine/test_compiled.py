@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from sentinel.errors import PolicyError
-from sentinel.runtime.decision.compiled import UNDEFINED, CompiledPolicy, EvaluationError, ProgramCache
+from sentinel.runtime.engine import UNDEFINED, CompiledPolicy, EvaluationError, ProgramCache
 
 POLICY = """package authz
 import rego.v1
