@@ -7,6 +7,7 @@ Runtime modules are imported here, inside the function, so ``sentinel --help`` n
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -136,6 +137,7 @@ def serve_bundles(
         from sentinel.runtime.bundles.reader import read_bundle
         from sentinel.runtime.bundles.service import ServiceTarget, create_sync_app
         from sentinel.runtime.bundles.sync import SyncConfig
+        from sentinel.runtime.edition import Feature, resolve
         from sentinel.runtime.logs.mask import parse_cli_rule
         from sentinel.runtime.logs.open import open_decision_log
     except ImportError as exc:
@@ -152,12 +154,15 @@ def serve_bundles(
         decision_log_mask=tuple(parse_cli_rule(rule) for rule in mask),
     )
     sink = open_decision_log(decision_log, trace_key=trace_key)
+    classify_risk = resolve(os.environ).enabled(Feature.RISK_CLASSIFICATION)
     if options.bundle is not None:
         bundle_path = Path(options.bundle)
 
         def load() -> Any:
             bundle = read_bundle(bundle_path, keys=keys, scope=options.scope)
-            target = ServiceTarget(decision_package=decision_package, time_limit_ms=eval_timeout_ms)
+            target = ServiceTarget(
+                decision_package=decision_package, time_limit_ms=eval_timeout_ms, classify_risk=classify_risk
+            )
             target.activate(bundle, None)
             return target.decider
 
@@ -177,7 +182,13 @@ def serve_bundles(
             interval_s=options.poll_interval,
             long_poll_s=options.long_poll,
         )
-        app = create_sync_app([config], redis_url=options.redis_url, settings=settings, decision_log=sink)
+        app = create_sync_app(
+            [config],
+            redis_url=options.redis_url,
+            settings=settings,
+            decision_log=sink,
+            classify_risk=classify_risk,
+        )
     uvicorn.run(
         app,
         host=host,

@@ -26,6 +26,7 @@ from sentinel.runtime.api.settings import (
     ServiceSettings,
 )
 from sentinel.runtime.decision import Decider
+from sentinel.runtime.edition import Feature, resolve
 from sentinel.runtime.logs.mask import parse_cli_rule
 from sentinel.runtime.logs.open import open_decision_log
 
@@ -81,6 +82,7 @@ def load_decider(config: ServeConfig) -> Decider:
         decision_package=config.decision_package,
         tenant_packs=Path(config.tenant_packs) if config.tenant_packs else None,
         time_limit_ms=config.eval_timeout_ms,
+        classify_risk=resolve(os.environ).enabled(Feature.RISK_CLASSIFICATION),
     )
 
 

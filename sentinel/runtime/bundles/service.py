@@ -43,9 +43,16 @@ log = logging.getLogger(__name__)
 class ServiceTarget:
     """Activates bundles into one :class:`Decider` shared by every sync of the service."""
 
-    def __init__(self, *, decision_package: str = "sentinel.decision", time_limit_ms: int = 100) -> None:
+    def __init__(
+        self,
+        *,
+        decision_package: str = "sentinel.decision",
+        time_limit_ms: int = 100,
+        classify_risk: bool = True,
+    ) -> None:
         self.decision_package = decision_package
         self.time_limit_ms = time_limit_ms
+        self.classify_risk = classify_risk
         self.state: ServiceState | None = None
         self._decider: Decider | None = None
         self._lock = threading.Lock()
@@ -65,6 +72,7 @@ class ServiceTarget:
                     PackSet(None, {}),
                     decision_package=self.decision_package,
                     time_limit_ms=self.time_limit_ms,
+                    classify_risk=self.classify_risk,
                 )
             decider.load_pack(
                 bundle.modules,
@@ -169,6 +177,7 @@ def create_sync_app(
     redis_timeout: float = 2.0,
     settings: ServiceSettings | None = None,
     decision_log: DecisionLogSink | None = None,
+    classify_risk: bool = True,
 ) -> Starlette:
     """The decision service fed by bundle sync: ``/v1/constitution`` routes, sync gauges, and with
     ``redis_url`` the ``constitution:{tenant}`` records and ``constitution.updated`` on a Redis stream.
@@ -185,7 +194,11 @@ def create_sync_app(
     if not configs or len(set(names)) != len(names):
         raise UsageError("give one bundle source per tenant (and at most one default)")
     settings = settings or ServiceSettings()
-    target = ServiceTarget(decision_package=settings.decision_package, time_limit_ms=settings.eval_timeout_ms)
+    target = ServiceTarget(
+        decision_package=settings.decision_package,
+        time_limit_ms=settings.eval_timeout_ms,
+        classify_risk=classify_risk,
+    )
     steps: tuple[AfterActivation, ...] = ()
     closers: list[Callable[[], Awaitable[None]]] = []
     if redis_url is not None:

@@ -84,7 +84,9 @@ class Decider:
         cache: ProgramCache | None = None,
         source: _FolderSource | None = None,
         risk: RiskHook | None = None,
+        classify_risk: bool = True,
     ) -> None:
+        """``classify_risk`` False (the ``risk_classification`` feature off) leaves ``risk_level`` null."""
         if time_limit_ms <= 0:
             raise UsageError("the evaluation time limit must be a positive number of milliseconds")
         self._packs = packs
@@ -93,7 +95,7 @@ class Decider:
         self._time_limit_s = time_limit_ms / 1000
         self._cache = cache if cache is not None else ProgramCache()
         self._source = source
-        self._risk = risk if risk is not None else _library_risk
+        self._risk: RiskHook | None = (risk if risk is not None else _library_risk) if classify_risk else None
         self._write_lock = threading.Lock()
         self._clock = UtcClock()
         self._reason = functools.lru_cache(maxsize=REASON_CACHE_SIZE)(_reason)
@@ -107,6 +109,7 @@ class Decider:
         decision_package: str = "sentinel.decision",
         tenant_packs: Path | None = None,
         time_limit_ms: int = DEFAULT_TIME_LIMIT_MS,
+        classify_risk: bool = True,
     ) -> Decider:
         """Every tenant gets the pack of ``policy_dirs``; or, with ``tenant_packs``, each tenant the
         pack in ``tenant_packs/<tenant>/`` and tenants without a folder are denied."""
@@ -114,7 +117,12 @@ class Decider:
         cache = ProgramCache()
         packs = _load_folders(source, decision_package, cache)
         return cls(
-            packs, decision_package=decision_package, time_limit_ms=time_limit_ms, cache=cache, source=source
+            packs,
+            decision_package=decision_package,
+            time_limit_ms=time_limit_ms,
+            cache=cache,
+            source=source,
+            classify_risk=classify_risk,
         )
 
     @classmethod
@@ -127,6 +135,7 @@ class Decider:
         constitution_hash: str,
         decision_package: str = "sentinel.decision",
         time_limit_ms: int = DEFAULT_TIME_LIMIT_MS,
+        classify_risk: bool = True,
     ) -> Decider:
         """One pack for every tenant, from modules ``(path, source)`` and data (a bundle's)."""
         cache = ProgramCache()
@@ -139,7 +148,11 @@ class Decider:
             cache=cache,
         )
         return cls(
-            PackSet(pack, {}), decision_package=decision_package, time_limit_ms=time_limit_ms, cache=cache
+            PackSet(pack, {}),
+            decision_package=decision_package,
+            time_limit_ms=time_limit_ms,
+            cache=cache,
+            classify_risk=classify_risk,
         )
 
     # Current state -------------------------------------------------------------------------------
@@ -340,7 +353,7 @@ class Decider:
     def _classify(self, request: DecisionRequest) -> tuple[str, str] | None:
         """The risk level and table row of ``context["risk"]`` (None without one). An annotation:
         it never changes the outcome; when classifying fails it is CRITICAL, never lower."""
-        if "risk" not in request.context:
+        if self._risk is None or "risk" not in request.context:
             return None
         try:
             return self._risk(request.context)

@@ -418,3 +418,17 @@ def test_a_query_for_a_tenant_without_a_pack_is_an_evaluation_error(tmp_path: Pa
     decider = Decider.from_folder([], tenant_packs=tmp_path)
     with pytest.raises(EvaluationError, match="no policy pack for tenant"):
         decider.query("sentinel/decision/deny", {"tenant": "initech"})
+
+
+def test_with_risk_classification_off_decisions_carry_no_risk_level(tmp_path: Path) -> None:
+    """The ``risk_classification`` feature off (issue 17): ``risk_level`` and ``risk_row`` are null, the
+    decision is the same."""
+    policy = 'package sentinel.decision\n\ndeny contains "no" if input.action == "delete"\n'
+    (tmp_path / "p.rego").write_text(policy)
+    risk = {"prompt_type": "question", "confidence": "high", "action": "execute", "session_tags": []}
+    request = DecisionRequest(tenant="t", subject="s", action="read", resource="r", context={"risk": risk})
+    on = Decider.from_folder([tmp_path]).evaluate(request)
+    off = Decider.from_folder([tmp_path], classify_risk=False).evaluate(request)
+    assert (on.risk_level, on.risk_row) == ("high", "R3-execute-high")
+    assert (off.risk_level, off.risk_row) == (None, None)
+    assert (off.decision, off.score, off.reasons) == (on.decision, on.score, on.reasons)
