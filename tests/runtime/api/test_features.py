@@ -16,7 +16,7 @@ RISK = {"prompt_type": "question", "confidence": "high", "action": "execute", "s
 def test_risk_classification_flag_decides_whether_decisions_carry_a_risk_level(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str | None, expected: str | None
 ) -> None:
-    (tmp_path / "p.rego").write_text("package sentinel.decision\n\ndeny contains \"no\" if input.action == \"x\"\n")
+    (tmp_path / "p.rego").write_text('package sentinel.decision\n\ndeny contains "no" if input.x\n')
     monkeypatch.delenv("SENTINEL_EDITION", raising=False)
     if value is None:
         monkeypatch.delenv("SENTINEL_FEATURE_RISK_CLASSIFICATION", raising=False)
