@@ -72,7 +72,7 @@ unit: $(STAMP) node_modules/.installed-stamp tools browser servers kafka
 	SENTINEL_REQUIRE_ORACLES=1 PATH="$(TOOLS):$$PATH" $(BIN)/pytest -n 2 -p no:cacheprovider
 
 # The suite again on every newer CPython this machine has (pyenv's builds, or python3.1x on PATH), each
-# in its own venv (.venv-3.x) with the same editable install.
+# in its own venv (.venv-3.x) with the same editable install. CI (.ci/run) runs it after `make test`.
 NEWER_PYTHONS := $(sort $(wildcard $(HOME)/.pyenv/versions/3.1[2-9].*/bin/python3) \
 	$(foreach v,12 13 14,$(shell command -v python3.$(v) 2>/dev/null)))
 pythons: node_modules/.installed-stamp tools browser servers kafka
@@ -85,7 +85,7 @@ pythons: node_modules/.installed-stamp tools browser servers kafka
 	  SENTINEL_REQUIRE_ORACLES=1 PATH="$(TOOLS):$$PATH" $$venv/bin/pytest -n 2 -p no:cacheprovider || exit 1; \
 	done
 
-test: lint typecheck verify unit pythons
+test: lint typecheck verify unit
 
 # The property tests (parsers, extract stage, CLI exit codes) with many random examples; make test runs a fixed few.
 fuzz: $(STAMP)

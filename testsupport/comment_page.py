@@ -76,7 +76,8 @@ tr.hunk td { background: #ddf4ff; color: #59636e; }
           font-size: 12px; font-weight: 600; }
 .run-header { padding: 12px 16px; border-bottom: 1px solid #d1d9e0; font-size: 16px; }
 .run-header .failure { color: #d1242f; font-weight: 600; }
-.annotations-title { padding: 8px 16px; background: #f6f8fa; border-bottom: 1px solid #d1d9e0; font-weight: 600; }
+.annotations-title { padding: 8px 16px; background: #f6f8fa; border-bottom: 1px solid #d1d9e0;
+                     font-weight: 600; }
 .annotation { border-bottom: 1px solid #d1d9e0; padding: 8px 16px; }
 .annotation .level-failure { color: #d1242f; font-weight: 600; }
 .annotation .level-warning { color: #9a6700; font-weight: 600; }
@@ -218,7 +219,7 @@ def review_comment_html(markdown: str, path: str, patch: str, line: int, author:
 def check_run_html(run: dict[str, Any], annotations: list[dict[str, Any]], sources: dict[str, str]) -> str:
     """A check run as GitHub's checks page shows it: name and conclusion, the summary (Markdown), and
     each annotation with its level, title, place, message and the annotated source line."""
-    icons = {"failure": "✖", "warning": "⚠", "notice": "ℹ"}
+    icons = {"failure": "\u2716", "warning": "\u26a0", "notice": "\u2139"}
     items = []
     for note in annotations:
         level = str(note.get("annotation_level", "notice"))

@@ -11,6 +11,7 @@ import click
 
 from sentinel import __version__
 from sentinel.errors import SentinelError
+from sentinel.extractors.errors import ExtractorError
 
 # Command name -> "module:attribute". Commands are imported only when run (or listed by --help), so
 # `sentinel test` does not pay for PyGithub or the extractors' parsers at start-up.
@@ -29,6 +30,17 @@ COMMANDS: dict[str, str] = {
     "comment": "sentinel.cli.bot:comment",
     "gate": "sentinel.cli.bot:gate",
     "pr-rules": "sentinel.cli.bot:pr_rules_command",
+    "trace": "sentinel.cli.trace:trace",
+    "audit": "sentinel.cli.trace:audit",
+    "gitlab-note": "sentinel.cli.gitlab:gitlab_note",
+    "bundle": "sentinel.cli.bundle:bundle",
+    "serve": "sentinel.cli.serve:serve",
+    "eval": "sentinel.cli.eval:eval_command",
+    "edition": "sentinel.cli.edition:edition",
+    "features": "sentinel.cli.edition:features",
+    "policy": "sentinel.cli.policy:policy",
+    "token": "sentinel.cli.token:token",
+    "cloud": "sentinel.cli.cloud:cloud",
 }
 
 
@@ -55,8 +67,9 @@ def _interrupted() -> NoReturn:
 
 
 class SentinelGroup(click.Group):
-    """Lazy subcommands; SentinelError becomes one clear line on stderr and exit code 2; Ctrl-C
-    (SIGINT) exits 130 with one line, never click's "Aborted!" and exit 1 (a policy failure)."""
+    """Lazy subcommands; SentinelError (and the extractors' ExtractorError) becomes one clear line
+    on stderr and exit code 2; Ctrl-C (SIGINT) exits 130 with one line, never click's "Aborted!"
+    and exit 1 (a policy failure)."""
 
     def make_context(
         self,
@@ -87,7 +100,7 @@ class SentinelGroup(click.Group):
             return super().invoke(ctx)
         except KeyboardInterrupt:
             _interrupted()
-        except SentinelError as exc:
+        except (SentinelError, ExtractorError) as exc:
             click.echo(f"Error: {exc}", err=True)
             sys.exit(2)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
