@@ -9,6 +9,7 @@ import pty
 import select
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
@@ -35,10 +36,17 @@ def terminal() -> Iterator[Terminal]:
 
 
 def read_available(fd: int, wait: float) -> str:
+    """What the terminal shows within ``wait`` seconds of the first byte, or until it falls quiet for 50 ms.
+    Bounded: a live line redrawn faster than every 50 ms would otherwise keep this reading forever."""
     chunks: list[bytes] = []
+    deadline: float | None = None
     while select.select([fd], [], [], wait)[0]:
         chunks.append(os.read(fd, 4096))
-        wait = 0.05
+        now = time.monotonic()
+        deadline = deadline or now + max(wait, 0.5)
+        if now >= deadline:
+            break
+        wait = min(0.05, deadline - now)
     return b"".join(chunks).decode("utf-8", errors="replace")
 
 
