@@ -28,7 +28,8 @@ def _need_runtime() -> None:
             raise UsageError(_EXTRA_HINT)
 
 
-def _read_small(path: str, what: str) -> bytes:
+def read_small(path: str, what: str) -> bytes:
+    """A key or JWKS file, at most 1 MiB; a usage error names the file otherwise."""
     try:
         with open(path, "rb") as handle:
             data = handle.read(_MAX_KEY_BYTES + 1)
@@ -137,7 +138,7 @@ def sign(
     from sentinel.runtime.bundles.signing import load_signing_key
 
     try:
-        signing_key = load_signing_key(_read_small(key, "signing key"), kid, signing_alg)
+        signing_key = load_signing_key(read_small(key, "signing key"), kid, signing_alg)
         signed, content = sign_bundle(read_source(bundle_file, Limits()), signing_key, scope)
     except BundleError as exc:
         raise _as_usage(exc) from None
@@ -157,9 +158,9 @@ def _keys(key: str | None, kid: str, signing_alg: str | None, jwks: str | None) 
         raise UsageError("give exactly one of --key and --jwks")
     try:
         if jwks is not None:
-            return KeySet.from_jwks(_read_small(jwks, "JWKS"))
+            return KeySet.from_jwks(read_small(jwks, "JWKS"))
         assert key is not None
-        return KeySet.from_pem(_read_small(key, "verification key"), kid, signing_alg)
+        return KeySet.from_pem(read_small(key, "verification key"), kid, signing_alg)
     except BundleError as exc:
         raise _as_usage(exc) from None
 

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
+from sentinel.cli.bundle import read_small
 from sentinel.errors import SentinelError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -24,7 +25,6 @@ _EXTRA_MODULES = {
     "starlette", "uvicorn", "pydantic", "prometheus_client", "rfc8785", "anyio", "h11", "httpx", "redis",
     "jwt", "cryptography", "yaml", "orjson", "regorus",
 }  # fmt: skip
-_MAX_KEY_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -80,17 +80,6 @@ def options_from(values: dict[str, Any]) -> BundleOptions:
     return BundleOptions(**{k: v for k, v in values.items() if k in names})
 
 
-def _read_key(path: str, what: str) -> bytes:
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(_MAX_KEY_BYTES + 1)
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read the {what}: {exc.strerror or exc}") from None
-    if len(data) > _MAX_KEY_BYTES:
-        raise UsageError(f"{path}: the {what} is larger than {_MAX_KEY_BYTES} bytes")
-    return data
-
-
 def _keys(options: BundleOptions) -> Any:
     from sentinel.runtime.bundles.errors import BundleError
     from sentinel.runtime.bundles.signing import KeySet
@@ -99,10 +88,10 @@ def _keys(options: BundleOptions) -> Any:
         raise UsageError("serving bundles needs exactly one of --verification-key and --jwks")
     try:
         if options.jwks is not None:
-            return KeySet.from_jwks(_read_key(options.jwks, "JWKS"))
+            return KeySet.from_jwks(read_small(options.jwks, "JWKS"))
         assert options.verification_key is not None
         return KeySet.from_pem(
-            _read_key(options.verification_key, "verification key"), options.verification_key_id
+            read_small(options.verification_key, "verification key"), options.verification_key_id
         )
     except BundleError as exc:
         raise UsageError(str(exc)) from None
