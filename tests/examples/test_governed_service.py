@@ -174,7 +174,14 @@ def test_session_token_stream_then_a_new_constitution_refuses_the_old_token(depl
     assert refused.json()["error"]["code"] == "constitution_mismatch"
     assert "data:" not in refused.text
 
+    # The issuer reads the active hash through the same short-TTL reader: within that TTL after a change
+    # it may still mint under the old hash (docs/runbooks/security.md), so wait until it mints under v2.
     fresh = deployment.start_session("alice")
+    deadline = time.monotonic() + 10
+    while fresh.json().get("constitution_hash") != v2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+        fresh = deployment.start_session("alice")
+    assert fresh.json()["constitution_hash"] == v2
     response, events = stream(deployment.base, fresh.json()["token"])
     assert response.status_code == 200
     assert response.headers["x-constitution-hash"] == v2
