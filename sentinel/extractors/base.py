@@ -2,7 +2,9 @@
 
 An extractor is a module in ``extractors/`` with a function ``extract(ctx) -> dict`` that returns
 one input document. Extractors read the repository (and git, where they need a base revision);
-they know nothing of Rego, the runner or GitHub.
+they know nothing of Rego, the runner or GitHub. A kind that reads source files per file also has
+``plan(ctx)``: its visitor in the shared source pass (``sourcepass``), where each file is read and
+parsed once for all such kinds.
 """
 
 from __future__ import annotations
@@ -240,17 +242,26 @@ def read_source(
     valid UTF-8 are not read; the extractor records the problem and goes on (the policies treat
     every problem as a finding, ``meta.unscanned_file``). With ``replace_invalid``, invalid UTF-8
     is read as U+FFFD instead, for kinds that only look at text (a stray byte must not hide a
-    marker). Plain ``os`` calls, not pathlib: on small files pathlib costs about as much as the
-    read itself.
+    marker).
     """
-    path = os.path.join(ctx.root, rel)
+    _, text, prob = read_source_bytes(ctx.root, rel, ctx.max_file_bytes, replace_invalid=replace_invalid)
+    return text, prob
+
+
+def read_source_bytes(
+    root: Path | str, rel: str, max_file_bytes: int, *, replace_invalid: bool = False
+) -> tuple[bytes | None, str | None, dict[str, Any] | None]:
+    """:func:`read_source` with the bytes too (a tree-sitter parse takes them; encoding the text
+    again would cost a copy). Plain ``os`` calls, not pathlib: on small files pathlib costs
+    about as much as the read itself."""
+    path = os.path.join(root, rel)
     try:
         fd = os.open(path, os.O_RDONLY)
         try:
             size = os.fstat(fd).st_size
-            if size > ctx.max_file_bytes:
-                message = f"file is {size} bytes, over the {ctx.max_file_bytes}-byte limit; skipped"
-                return None, problem(rel, message, code="too_large")
+            if size > max_file_bytes:
+                message = f"file is {size} bytes, over the {max_file_bytes}-byte limit; skipped"
+                return None, None, problem(rel, message, code="too_large")
             chunks = []
             while chunk := os.read(fd, max(size, 1 << 16)):
                 chunks.append(chunk)
@@ -258,13 +269,14 @@ def read_source(
         finally:
             os.close(fd)
     except OSError as exc:
-        return None, problem(rel, f"cannot read file: {exc.strerror or exc}", code="unreadable")
+        return None, None, problem(rel, f"cannot read file: {exc.strerror or exc}", code="unreadable")
     if b"\0" in data:
-        return None, problem(rel, "binary file (contains NUL bytes); skipped", code="binary")
+        return None, None, problem(rel, "binary file (contains NUL bytes); skipped", code="binary")
     if replace_invalid:
-        return data.decode("utf-8", errors="replace"), None
+        return data, data.decode("utf-8", errors="replace"), None
     try:
-        return data.decode("utf-8"), None
+        return data, data.decode("utf-8"), None
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return None, problem(rel, f"not valid UTF-8 at byte {exc.start}; skipped", line=line, code="encoding")
+        message = f"not valid UTF-8 at byte {exc.start}; skipped"
+        return None, None, problem(rel, message, line=line, code="encoding")

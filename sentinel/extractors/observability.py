@@ -50,11 +50,9 @@ Options (``extract.options.observability``):
 from __future__ import annotations
 
 import ast
-import gc
 import posixpath
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from functools import cache, partial
@@ -64,17 +62,17 @@ from typing import Any
 import pathspec
 import tree_sitter as ts
 
-from sentinel.extractors import cache as result_cache
 from sentinel.extractors import treesitter
 from sentinel.extractors.base import ExtractContext, PerFile, document, problem, read_source
 from sentinel.extractors.errors import ExtractorError
 from sentinel.extractors.pyast import dotted
 from sentinel.extractors.pyast import parse as parse_python
+from sentinel.extractors.sourcepass import KindPlan, SourceFile, TextHint, Visitor, extract_one
 from sentinel.extractors.testpaths import is_test_path
 
 KIND = "observability"
 # Bump when this kind's per-file records change (sentinel.extractors.cache keys on it).
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 MAX_CALL_CHARS = 120
 
 # fmt: off
@@ -337,7 +335,9 @@ def _hinted_nodes(body: Sequence[ast.AST], lines: frozenset[int]) -> Iterator[as
 
 def _unstructured(rel: str, tree: ast.Module, source: str) -> list[dict[str, Any]]:
     """Unstructured log calls, looking only at statements on lines the text hint matched."""
-    lines = frozenset(source.count("\n", 0, m.start()) + 1 for m in _UNSTRUCTURED_HINT.finditer(source))
+    lines = frozenset(
+        source.count("\n", 0, m.start()) + 1 for m in _UNSTRUCTURED_HINT.pattern.finditer(source)
+    )
     out = []
     for node in _hinted_nodes(tree.body, lines):
         if not isinstance(node, ast.Call) or node.lineno not in lines:
@@ -397,9 +397,13 @@ def _is_urlconf(rel: str, cfg: Config) -> bool:
     return _spec(cfg.django_urlconfs).match_file(rel)
 
 
-_UNSTRUCTURED_HINT = re.compile(
-    r"\bprint\s*\(|log\w*\s*\.\s*(?:debug|info|warning|warn|error|exception|critical|fatal|log)\s*\(",
-    re.IGNORECASE,
+_UNSTRUCTURED_HINT = TextHint(
+    re.compile(
+        r"\bprint\s*\(|log\w*\s*\.\s*(?:debug|info|warning|warn|error|exception|critical|fatal|log)\s*\(",
+        re.IGNORECASE,
+    ),
+    ("print", "log"),
+    fold=True,
 )
 
 
@@ -446,7 +450,7 @@ def python_signals(
     defn.checked = True
 
 
-def scan_python(rel: str, source: str, cfg: Config) -> FileFacts:
+def scan_python(rel: str, file: SourceFile, source: str, cfg: Config) -> FileFacts:
     """Definitions, routes and unstructured logs of one module.
 
     Only route-decorated functions get their calls matched here; any other definition is a stub
@@ -455,7 +459,7 @@ def scan_python(rel: str, source: str, cfg: Config) -> FileFacts:
     """
     facts = FileFacts()
     try:
-        tree = parse_python(source, rel)
+        tree = file.python()
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         facts.problems.append(
             problem(
@@ -488,9 +492,9 @@ def scan_python(rel: str, source: str, cfg: Config) -> FileFacts:
                 )
     if _is_urlconf(rel, cfg):
         facts.registrations.extend(_django_routes(rel, tree, module))
-    if _TABLE_HINT.search(source):
+    if _TABLE_HINT.search(file, source):
         facts.registrations.extend(_table_routes(rel, tree, module))
-    if cfg.unstructured and not is_test_path(rel) and _UNSTRUCTURED_HINT.search(source):
+    if cfg.unstructured and not is_test_path(rel) and _UNSTRUCTURED_HINT.search(file, source):
         facts.unstructured = _unstructured(rel, tree, source)
     return facts
 
@@ -531,7 +535,10 @@ def _python_framework(tree: ast.Module) -> str:
 _AIOHTTP_ADD = {f"add_{v}": v.upper() for v in HTTP_VERBS} | {"add_view": "ANY"}
 _AIOHTTP_TABLE = {v: v.upper() for v in HTTP_VERBS} | {"view": "ANY"}
 _STARLETTE = {"Route": "GET", "WebSocketRoute": "WEBSOCKET"}
-_TABLE_HINT = re.compile(r"\badd_(?:\w+)\s*\(|\b(?:Route|WebSocketRoute)\s*\(|\bweb\s*\.\s*\w+\s*\(")
+_TABLE_HINT = TextHint(
+    re.compile(r"\badd_(?:\w+)\s*\(|\b(?:Route|WebSocketRoute)\s*\(|\bweb\s*\.\s*\w+\s*\("),
+    ("add_", "Route", "web"),
+)
 
 
 def _target(node: ast.expr, module: str) -> tuple[str, str] | None:
@@ -1010,44 +1017,27 @@ def _language(rel: str) -> str | None:
     return grammar if grammar in ("rust", "go", "elixir", "javascript", "typescript", "tsx") else None
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cycle collector while one module's AST is built and read.
-
-    An AST has no reference cycles (refcounting frees it), but building one allocates enough
-    objects to set off full collections over everything alive, which doubled this kind's time on
-    the standard library. The previous state is restored.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
+def visit(cfg: Config, rel: str, file: SourceFile) -> dict[str, Any]:
+    """One file's facts as a plain record (:func:`to_record`)."""
     try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def scan_file(cfg: Config, rel: str) -> FileFacts:
-    try:
-        return _scan_file(cfg, rel)
+        facts = _scan_file(cfg, rel, file)
     except RecursionError:
-        return FileFacts(
+        facts = FileFacts(
             problems=[problem(rel, "expressions nested too deeply to analyse; skipped", code="too_deep")]
         )
+    return to_record(facts)
 
 
-def _scan_file(cfg: Config, rel: str) -> FileFacts:
+def _scan_file(cfg: Config, rel: str, file: SourceFile) -> FileFacts:
     language = _language(rel)
     if language is None:
         return FileFacts()
-    ctx = ExtractContext(root=Path(cfg.root), files=(), max_file_bytes=cfg.max_file_bytes)
-    source, prob = read_source(ctx, rel)
+    source, prob = file.text()
     if source is None:
         return FileFacts(problems=[prob] if prob else [])
     if language == "python":
-        with _gc_paused():
-            return scan_python(rel, source, cfg)
-    tree = treesitter.parser(language).parse(source.encode("utf-8"))
+        return scan_python(rel, file, source, cfg)
+    tree = file.tree(language)
     if language == "rust":
         facts = scan_rust(rel, tree, cfg)
     elif language == "go":
@@ -1067,6 +1057,71 @@ def _scan_file(cfg: Config, rel: str) -> FileFacts:
             )
         )
     return facts
+
+
+# ---------------------------------------------------------------------------------------------
+# the per-file record: plain JSON (cached as is, read back without a tagged decode)
+#
+# {"definitions": [D, ...], "registrations": [R, ...], "unstructured": [...], "problems": [...]}
+# D = [file, line, name, qualname, language, module, metric, log, trace, public, params, checked]
+#     (metric, log, trace: lists of [call, line]; params: a list)
+# R = [file, line, framework, language, route, method, target, module_hint, inline]
+#     (inline: null, the index of one of the file's definitions, or a D)
+# Lists, not objects: a record is read back on every warm run, for every Python file.
+
+
+def _definition_record(d: Definition) -> list[Any]:
+    return [
+        d.file, d.line, d.name, d.qualname, d.language, d.module,
+        [[c, n] for c, n in d.metric], [[c, n] for c, n in d.log], [[c, n] for c, n in d.trace],
+        d.public, list(d.params), d.checked,
+    ]
+
+
+def _definition(r: list[Any]) -> Definition:
+    file, line, name, qualname, language, module, metric, log, trace, public, params, checked = r
+    return Definition(
+        file, line, name, qualname, language, module,
+        [(c, n) for c, n in metric], [(c, n) for c, n in log], [(c, n) for c, n in trace],
+        public, tuple(params), checked,
+    )
+
+
+def to_record(facts: FileFacts) -> dict[str, Any]:
+    """``facts`` as plain JSON data. A registration's inline handler that is also one of the
+    file's definitions is stored as its index, so :func:`from_record` gives back one object."""
+    index = {id(d): i for i, d in enumerate(facts.definitions)}
+    registrations = []
+    for reg in facts.registrations:
+        inline: int | list[Any] | None = None
+        if reg.inline is not None:
+            found = index.get(id(reg.inline))
+            inline = found if found is not None else _definition_record(reg.inline)
+        registrations.append([
+            reg.file, reg.line, reg.framework, reg.language, reg.route, reg.method, reg.target,
+            reg.module_hint, inline,
+        ])
+    return {
+        "definitions": [_definition_record(d) for d in facts.definitions],
+        "registrations": registrations,
+        "unstructured": facts.unstructured,
+        "problems": facts.problems,
+    }
+
+
+def from_record(record: dict[str, Any]) -> FileFacts:
+    """The facts :func:`to_record` recorded (a record of another shape raises KeyError,
+    TypeError or ValueError: the run then goes again without the cache)."""
+    definitions = [_definition(r) for r in record["definitions"]]
+    registrations = []
+    for file, line, framework, language, route, method, target, hint, inline in record["registrations"]:
+        handler = (
+            None if inline is None else definitions[inline] if type(inline) is int else _definition(inline)
+        )
+        registrations.append(
+            Registration(file, line, framework, language, route, method, target, hint, handler)
+        )
+    return FileFacts(definitions, registrations, list(record["unstructured"]), list(record["problems"]))
 
 
 def _resolve(reg: Registration, by_name: dict[tuple[str, str], list[Definition]]) -> Definition | None:
@@ -1130,8 +1185,8 @@ def _handler(defn: Definition | None, reg: Registration | None, internal: list[s
     }
 
 
-def _scan_failed(rel: str, prob: dict[str, Any]) -> FileFacts:
-    return FileFacts(problems=[prob])
+def _scan_failed(rel: str, prob: dict[str, Any]) -> dict[str, Any]:
+    return to_record(FileFacts(problems=[prob]))
 
 
 def _check_stubs(cfg: Config, wanted: Sequence[Definition], rel: str) -> dict[str, Any] | None:
@@ -1143,16 +1198,27 @@ def _check_failed(rel: str, prob: dict[str, Any]) -> dict[str, Any] | None:
     return prob
 
 
-def extract(ctx: ExtractContext) -> dict[str, Any]:
+def plan(ctx: ExtractContext) -> KindPlan:
+    """This kind's part of the source pass (:mod:`sentinel.extractors.sourcepass`)."""
     cfg, internal = build_config(ctx)
     files = [f for f in ctx.files if _language(f) is not None]
+    visitor = Visitor(KIND, CACHE_VERSION, partial(visit, cfg), _scan_failed)
+    return KindPlan(ctx, visitor, files, partial(_document, ctx, cfg, internal))
+
+
+def extract(ctx: ExtractContext) -> dict[str, Any]:
+    return extract_one(plan(ctx))
+
+
+def _document(
+    ctx: ExtractContext, cfg: Config, internal: list[str], records: list[dict[str, Any]]
+) -> dict[str, Any]:
     definitions: list[Definition] = []
     registrations: list[Registration] = []
     unstructured: list[dict[str, Any]] = []
     problems: list[dict[str, Any]] = []
-    scan = PerFile(partial(scan_file, cfg), str, _scan_failed, ctx.file_timeout_ms)
-    cached = (FileFacts, Definition, Registration)
-    for facts in result_cache.map_files(ctx, KIND, CACHE_VERSION, scan, files, str, types=cached):
+    for record in records:
+        facts = from_record(record)
         definitions.extend(facts.definitions)
         registrations.extend(facts.registrations)
         unstructured.extend(facts.unstructured)

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from sentinel.extractors import KINDS, gitrepo
+from sentinel.extractors import KINDS, gitrepo, sourcepass
 from sentinel.extractors.base import DEFAULT_FILE_TIMEOUT_MS, ExtractContext
 from sentinel.extractors.cache import cache_exclude, open_cache
 from sentinel.extractors.errors import ExtractorError, ExtractorUsageError
-from sentinel.extractors.secrets.mask import mask_secrets
-from sentinel.extractors.selection import select
+from sentinel.extractors.selection import Selection, refine, select
 
 DEFAULT_MAX_FILE_BYTES = 1_000_000
 # Generated trees nobody writes rules for.
@@ -37,6 +37,9 @@ def run_extractors(
     kinds: Sequence[str] | None = None,
     base: str | None = None,
     settings: dict[str, Any] | None = None,
+    *,
+    listing: Selection | None = None,
+    step: Callable[[str], AbstractContextManager[object]] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Extract every requested kind. ``settings`` is the ``extract`` section of conftest.yml.
 
@@ -45,7 +48,12 @@ def run_extractors(
     over it is a ``timeout`` problem and the run goes on. Vendored code (:data:`VENDORED`) is left
     out unless ``exclude_vendored`` is false. Per-file results are cached (``cache``,
     ``cache_dir``, ``cache_max_bytes``; see ``sentinel.extractors.cache``).
+
+    ``listing`` is ``select(root)`` when the caller already made it (the repository is then
+    listed once per run); ``step(label)`` times a part of the work (``source pass``, then each
+    kind) for a caller that shows progress.
     """
+    timed = step or (lambda _label: nullcontext())
     settings = settings or {}
     file_timeout_ms = settings.get("file_timeout_ms", DEFAULT_FILE_TIMEOUT_MS)
     if isinstance(file_timeout_ms, bool) or not isinstance(file_timeout_ms, int) or file_timeout_ms <= 0:
@@ -64,12 +72,16 @@ def run_extractors(
         *DEFAULT_EXCLUDE, *cache_exclude(root, settings), *(VENDORED if exclude_vendored else ()),
         *settings.get("exclude", []),
     ]
-    selection = select(root, include=settings.get("include", []), exclude=exclude)
+    include = settings.get("include", [])
+    if listing is None:
+        selection = select(root, include=include, exclude=exclude, is_git=is_git)
+    else:
+        selection = refine(listing, include=include, exclude=exclude)
     options = settings.get("options") or {}
     revision = gitrepo.head_revision(root) if is_git else None
-    documents: dict[str, dict[str, Any]] = {}
+    contexts: dict[str, ExtractContext] = {}
     for kind in selected_kinds:
-        ctx = ExtractContext(
+        contexts[kind] = ExtractContext(
             root=root,
             files=tuple(selection.files),
             unsafe_names=tuple(selection.unsafe),
@@ -82,8 +94,22 @@ def run_extractors(
             file_timeout_ms=file_timeout_ms,
             cache=cache,
         )
-        module = importlib.import_module(KINDS[kind])
-        documents[kind] = mask_problems(_extract(module, ctx))
+    modules = {kind: importlib.import_module(KINDS[kind]) for kind in selected_kinds}
+    # The kinds with a ``plan`` go through one source pass (each file read and parsed once for
+    # all of them, ``sourcepass``), then each builds its document from its per-file records.
+    plans = {kind: module.plan(contexts[kind]) for kind, module in modules.items() if hasattr(module, "plan")}
+    records: dict[str, list[Any]] = {}
+    if plans:
+        with timed("source pass"):
+            records = dict(zip(plans, sourcepass.run_pass(list(plans.values())), strict=True))
+    documents: dict[str, dict[str, Any]] = {}
+    for kind, module in modules.items():
+        ctx = contexts[kind]
+        with timed(kind):
+            if kind in plans:
+                documents[kind] = mask_problems(_finish(module, ctx, plans[kind], records[kind]))
+            else:
+                documents[kind] = mask_problems(_extract(module, ctx))
     if cache is not None:
         cache.prune()
     return documents
@@ -101,8 +127,26 @@ def _extract(module: Any, ctx: ExtractContext) -> dict[str, Any]:
         return dict(module.extract(replace(ctx, cache=None)))
 
 
+def _finish(
+    module: Any, ctx: ExtractContext, plan: sourcepass.KindPlan, records: list[Any]
+) -> dict[str, Any]:
+    """A source-pass kind's document from its records; on forged cached records, as :func:`_extract`."""
+    if ctx.cache is None:
+        return dict(plan.finish(records))
+    try:
+        return dict(plan.finish(records))
+    except (TypeError, KeyError, AttributeError, IndexError, ValueError):
+        return dict(module.extract(replace(ctx, cache=None)))
+
+
 def mask_problems(document: dict[str, Any]) -> dict[str, Any]:
     """Problem messages may quote the file (a parser's error); meta.unscanned_file shows them."""
-    for entry in document.get("problems", []):
+    problems = document.get("problems", [])
+    if not problems:
+        return document
+    # Imported here: the masker loads detect-secrets, which a run without problems never needs.
+    from sentinel.extractors.secrets.mask import mask_secrets
+
+    for entry in problems:
         entry["message"] = mask_secrets(str(entry.get("message", "")))
     return document

@@ -32,17 +32,16 @@ from __future__ import annotations
 import ast
 import functools
 import re
-from collections.abc import Sequence
-from dataclasses import replace
+from functools import partial
 from typing import Any
 
 import tree_sitter as ts
 
-from sentinel.extractors import cache, treesitter
-from sentinel.extractors.base import ExtractContext, PerFile, document, problem, read_source
-from sentinel.extractors.pyast import parse as parse_python
+from sentinel.extractors import treesitter
+from sentinel.extractors.base import ExtractContext, document, problem
 from sentinel.extractors.secrets.mask import mask_secrets
 from sentinel.extractors.selection import matching
+from sentinel.extractors.sourcepass import KindPlan, SourceFile, Visitor, extract_one
 
 DEFAULT_PATHS = ("**/*.py", "**/*.rs")
 SCANNED_SUFFIXES = (".py", ".rs")
@@ -53,14 +52,20 @@ ALLOW_MEMBERS = frozenset({"ALLOW", "ALLOWED", "PERMIT", "PERMITTED", "GRANT", "
 _ALLOW_MEMBER_TEXT = r"(?i:allow|allowed|permit|permitted|grant|granted|accept|pass)\b"
 
 
-def extract(ctx: ExtractContext) -> dict[str, Any]:
+def plan(ctx: ExtractContext) -> KindPlan:
+    """This kind's part of the source pass (:mod:`sentinel.extractors.sourcepass`)."""
     paths = list(ctx.options.get("paths", DEFAULT_PATHS))
     allow_values = tuple(ctx.options.get("allow_values", DEFAULT_ALLOW_VALUES))
     files = [f for f in matching(ctx.files, paths) if f.endswith(SCANNED_SUFFIXES)]
-    light = replace(ctx, files=(), cache=None)  # workers need the root and limits, not the whole file list
-    scan = PerFile(_scan_file, _job_file, _scan_failed, ctx.file_timeout_ms)
-    jobs = [(light, rel, allow_values) for rel in files]
-    outcomes = cache.map_files(ctx, "safety", CACHE_VERSION, scan, jobs, _job_file)
+    visitor = Visitor("safety", CACHE_VERSION, partial(visit, allow_values), _scan_failed)
+    return KindPlan(ctx, visitor, files, partial(_document, ctx, len(files)))
+
+
+def extract(ctx: ExtractContext) -> dict[str, Any]:
+    return extract_one(plan(ctx))
+
+
+def _document(ctx: ExtractContext, scanned: int, outcomes: list[_Record]) -> dict[str, Any]:
     sites: list[dict[str, Any]] = []
     problems: list[dict[str, Any]] = []
     for found, prob in outcomes:
@@ -68,38 +73,32 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
         if prob:
             problems.append(prob)
     sites.sort(key=lambda s: (s["file"], s["line"], s["pattern"], s["detail"]))
-    return document(ctx, "safety", files_scanned=len(files), fail_open=sites, problems=problems)
+    return document(ctx, "safety", files_scanned=scanned, fail_open=sites, problems=problems)
 
 
 # Bump when this kind's per-file records change (sentinel.extractors.cache keys on it).
 CACHE_VERSION = 1
-_Job = tuple[ExtractContext, str, Sequence[str]]
+_Record = tuple[list[dict[str, Any]], dict[str, Any] | None]
 
 
-def _job_file(job: _Job) -> str:
-    return job[1]
-
-
-def _scan_failed(job: _Job, prob: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+def _scan_failed(rel: str, prob: dict[str, Any]) -> _Record:
     return [], prob
 
 
-def _scan_file(
-    args: tuple[ExtractContext, str, Sequence[str]],
-) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    ctx, rel, allow_values = args
-    text, prob = read_source(ctx, rel)
+def visit(allow_values: tuple[str, ...], rel: str, source: SourceFile) -> _Record:
+    """One file's fail-open sites and its problem (the text prefilter first, then the tree)."""
+    text, prob = source.text()
     if text is None:
         return [], prob
     if rel.endswith(".rs"):
-        return _scan_rust(rel, text)
-    if not _may_fail_open(text, tuple(allow_values)):
+        return _scan_rust(rel, text, source)
+    if not _may_fail_open(text, allow_values):
         return [], None
     try:
-        tree = parse_python(text, rel)
+        tree = source.python()
     except SyntaxError as exc:
         return [], problem(rel, f"syntax error: {exc.msg}", line=exc.lineno, code="syntax")
-    _handler_re, lookup = _prefilter(tuple(allow_values))
+    _handler_re, lookup = _prefilter(allow_values)
     lookup_lines = {text.count("\n", 0, m.start()) + 1 for m in lookup.finditer(text)}
     scanner = _FailOpenScanner(rel, frozenset(allow_values), lookup_lines)
     scanner.scan(tree.body)
@@ -315,10 +314,10 @@ def _rust_function(node: ts.Node) -> str:
     return ".".join(reversed([n for n in names if n])) or "<module>"
 
 
-def _scan_rust(rel: str, text: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+def _scan_rust(rel: str, text: str, source: SourceFile) -> _Record:
     if _RUST_HINT.search(text) is None:
         return [], None
-    tree = treesitter.parser("rust").parse(text.encode("utf-8"))
+    tree = source.tree("rust")
     sites: list[dict[str, Any]] = []
 
     def add(node: ts.Node, pattern: str, detail: str) -> None:

@@ -32,18 +32,18 @@ import ast
 import re
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
-from pathlib import Path
+from functools import partial
 from typing import Any
 
 import tree_sitter as ts
 
-from sentinel.extractors import cache, treesitter
-from sentinel.extractors.base import ExtractContext, PerFile, document, problem, read_source
+from sentinel.extractors import treesitter
+from sentinel.extractors.base import ExtractContext, document, problem
 from sentinel.extractors.errors import ExtractorUsageError
 from sentinel.extractors.files import is_test, language_of
 from sentinel.extractors.imports import elixir, go, python, rust
 from sentinel.extractors.imports.tsquery import captures, compact, end_line, line, matches, text
-from sentinel.extractors.pyast import parse as parse_python
+from sentinel.extractors.sourcepass import KindPlan, SourceFile, Visitor, extract_one
 
 DEFAULT_SLEEP_CALLS = (
     "time.sleep", "asyncio.sleep", "trio.sleep", "anyio.sleep",
@@ -60,7 +60,7 @@ _GO_TEST_NAME = re.compile(r"Test(?![a-z])\w*")
 
 # Bump when this kind's per-file records change (sentinel.extractors.cache keys on it).
 CACHE_VERSION = 1
-_Job = tuple[str, str, str, int, frozenset[str]]
+_Record = tuple[str, list[dict[str, Any]], list[dict[str, Any]]]
 
 
 def _sleep_calls(ctx: ExtractContext) -> frozenset[str]:
@@ -108,10 +108,10 @@ def _python_tests(body: list[ast.stmt], prefix: str = "") -> Iterator[tuple[str,
             yield from _python_tests(node.body, f"{prefix}{node.name}.")
 
 
-def _python(rel: str, source: str, sleeps: frozenset[str],
+def _python(rel: str, source: SourceFile, sleeps: frozenset[str],
             ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     try:
-        tree = parse_python(source, rel)
+        tree = source.python()
     except (SyntaxError, ValueError) as exc:
         return [], [problem(rel, f"syntax error: {getattr(exc, 'msg', None) or exc}",
                             line=getattr(exc, "lineno", None), code="syntax")]
@@ -249,19 +249,19 @@ def _elixir(rel: str, tree: ts.Tree, sleeps: frozenset[str]) -> list[dict[str, A
     return out
 
 
-def _scan(job: _Job) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]]]:
+def visit(sleeps: frozenset[str], rel: str, source: SourceFile) -> _Record:
     """(file, tests, problems) for one candidate file."""
-    root, rel, language, max_bytes, sleeps = job
-    source, prob = read_source(ExtractContext(root=Path(root), files=(), max_file_bytes=max_bytes), rel)
-    if source is None:
+    language = language_of(rel) or ""
+    text, prob = source.text()
+    if text is None:
         return rel, [], [prob] if prob else []
     if language == "python":
         found, problems = _python(rel, source, sleeps)
         return rel, found, problems
-    if language == "rust" and "test" not in source:
+    if language == "rust" and "test" not in text:
         return rel, [], []
     grammar = treesitter.grammar_for(rel) or language
-    tree = treesitter.parser(grammar).parse(source.encode("utf-8"))
+    tree = source.tree(grammar)
     problems = []
     error_line = treesitter.first_error_line(tree)
     if error_line is not None:
@@ -278,12 +278,8 @@ def _scan(job: _Job) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]]]:
     return rel, found, problems
 
 
-def _job_file(job: _Job) -> str:
-    return job[1]
-
-
-def _scan_failed(job: _Job, prob: dict[str, Any]) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]]]:
-    return job[1], [], [prob]
+def _scan_failed(rel: str, prob: dict[str, Any]) -> _Record:
+    return rel, [], [prob]
 
 
 def _candidates(files: Sequence[str]) -> Iterator[tuple[str, str, bool]]:
@@ -297,17 +293,25 @@ def _candidates(files: Sequence[str]) -> Iterator[tuple[str, str, bool]]:
             yield rel, language or "", test_file
 
 
-def extract(ctx: ExtractContext) -> dict[str, Any]:
+def plan(ctx: ExtractContext) -> KindPlan:
+    """This kind's part of the source pass (:mod:`sentinel.extractors.sourcepass`)."""
     sleeps = _sleep_calls(ctx)
     candidates = list(_candidates(ctx.files))
-    jobs: list[_Job] = [(str(ctx.root), rel, language, ctx.max_file_bytes, sleeps)
-                        for rel, language, _ in candidates]
     test_files = {rel: language for rel, language, test_file in candidates if test_file}
+    visitor = Visitor("tests", CACHE_VERSION, partial(visit, sleeps), _scan_failed)
+    return KindPlan(ctx, visitor, [rel for rel, _, _ in candidates], partial(_document, ctx, test_files))
+
+
+def extract(ctx: ExtractContext) -> dict[str, Any]:
+    return extract_one(plan(ctx))
+
+
+def _document(ctx: ExtractContext, test_files: dict[str, str], records: list[_Record]) -> dict[str, Any]:
+    test_files = dict(test_files)
     tests: list[dict[str, Any]] = []
     problems: list[dict[str, Any]] = []
     counts: dict[str, int] = {}
-    scan = PerFile(_scan, _job_file, _scan_failed, ctx.file_timeout_ms)
-    for rel, found, more in cache.map_files(ctx, "tests", CACHE_VERSION, scan, jobs, _job_file):
+    for rel, found, more in records:
         tests.extend(found)
         problems.extend(more)
         if found:

@@ -6,12 +6,23 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from sentinel.extractors.base import ExtractContext
 from sentinel.extractors.errors import ExtractorError
-from sentinel.extractors.observability import extract
+from sentinel.extractors.observability import (
+    Definition,
+    FileFacts,
+    Registration,
+    build_config,
+    extract,
+    from_record,
+    to_record,
+    visit,
+)
 from sentinel.extractors.selection import select_files
+from sentinel.extractors.sourcepass import SourceFile
 from sentinel.inputs import dumps
 from testsupport.files import write
 
@@ -459,7 +470,9 @@ app.set("view engine", "pug");
 """
 
 
-def test_express_routes_are_handlers_inline_or_by_name(tmp_path: Path, validate_document) -> None:
+def test_express_routes_are_handlers_inline_or_by_name(
+    tmp_path: Path, validate_document: Callable[..., Any]
+) -> None:
     write(tmp_path, "web/server.js", EXPRESS_APP)
     write(tmp_path, "web/routes.ts", 'import { show } from "./show";\nrouter.get("/items/:id", show);\n')
     source = "export function show(req: Request, res: Response) {\n  span('show');\n}\n"
@@ -477,3 +490,51 @@ def test_express_routes_are_handlers_inline_or_by_name(tmp_path: Path, validate_
     assert handler(doc, "createUser")["emits_metric"]
     assert handler(doc, "show")["emits_trace"]
     assert not handler(doc, "<anonymous>")["emits_log"]
+
+
+RECORD_FILES = {
+    "app.py": (
+        "from flask import Flask\n\napp = Flask(__name__)\n\n\n"
+        "@app.get('/a')\ndef a(x, y=1):\n    logger.info('a')\n    metrics.incr('a')\n"
+    ),
+    "main.go": (
+        "package main\n\nimport \"net/http\"\n\nfunc main() {\n"
+        "\thttp.HandleFunc(\"/b\", func(w http.ResponseWriter, r *http.Request) {})\n}\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("rel", sorted(RECORD_FILES))
+def test_per_file_record_is_plain_json_and_reads_back_as_the_same_facts(tmp_path: Path, rel: str) -> None:
+    """Cached records are read back on every warm run: plain JSON (no tagged dataclasses), and
+    an inline handler that is also a definition comes back as one object."""
+    write(tmp_path, rel, RECORD_FILES[rel])
+    cfg, _ = build_config(ExtractContext(root=tmp_path, files=(rel,)))
+    record = visit(cfg, rel, SourceFile(str(tmp_path), rel, 1_000_000))
+    stored = orjson.loads(orjson.dumps(record))
+    assert stored == record
+    facts, again = from_record(record), from_record(stored)
+    assert again == facts
+    assert facts.registrations and all(r.inline is not None for r in facts.registrations)
+    for reg, reg_again in zip(facts.registrations, again.registrations, strict=True):
+        assert any(reg.inline is d for d in facts.definitions) == any(
+            reg_again.inline is d for d in again.definitions
+        )
+    if rel == "app.py":
+        assert again.registrations[0].inline is again.definitions[0]
+        assert again.definitions[0].log == [("logger.info(", 8)]
+
+
+def test_record_keeps_tuples_and_an_inline_handler_outside_the_definitions() -> None:
+    action = Definition("c.ex", 3, "index", "index", "elixir", "Web.PageController", params=("conn", "_p"))
+    inline = Definition("c.ex", 9, "<anonymous>", "<anonymous>", "elixir", metric=[("count(", 10)])
+    facts = FileFacts(
+        definitions=[action],
+        registrations=[Registration("c.ex", 9, "phoenix", "elixir", "/", "GET", "x", inline=inline)],
+        problems=[{"file": "c.ex", "line": 1, "code": "syntax", "message": "m"}],
+    )
+    again = from_record(orjson.loads(orjson.dumps(to_record(facts))))
+    assert again == facts
+    assert again.definitions[0].params == ("conn", "_p")
+    assert again.registrations[0].inline is not None
+    assert again.registrations[0].inline.metric == [("count(", 10)]

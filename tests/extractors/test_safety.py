@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sentinel.extractors.base import ExtractContext
 from sentinel.extractors.safety import extract
@@ -76,7 +78,7 @@ def _write(root: Path, rel: str, text: str) -> None:
 
 
 def test_each_fail_open_pattern_is_found_with_its_function_and_line(
-    tmp_path: Path, validate_document
+    tmp_path: Path, validate_document: Callable[..., Any]
 ) -> None:
     _write(tmp_path, "svc/authz.py", AUTHZ)
     doc = _extract(tmp_path)
@@ -110,7 +112,9 @@ def test_allow_values_option_changes_what_counts_as_allowing(tmp_path: Path) -> 
     assert len(_extract(tmp_path, allow_values=["open"])["fail_open"]) == 1
 
 
-def test_syntax_error_and_binary_file_are_problems_not_crashes(tmp_path: Path, validate_document) -> None:
+def test_syntax_error_and_binary_file_are_problems_not_crashes(
+    tmp_path: Path, validate_document: Callable[..., Any]
+) -> None:
     _write(tmp_path, "svc/broken.py", "def f(:\n    try: x()\n    except ValueError: pass\n")
     (tmp_path / "svc" / "blob.py").write_bytes(b"\x00\x01except True")
     doc = _extract(tmp_path)
@@ -223,7 +227,9 @@ fn closed(r: Result<bool, E>) -> Result<bool, E> {
 """
 
 
-def test_rust_true_fallbacks_and_err_arms_fail_open(tmp_path: Path, validate_document) -> None:
+def test_rust_true_fallbacks_and_err_arms_fail_open(
+    tmp_path: Path, validate_document: Callable[..., Any]
+) -> None:
     _write(tmp_path, "src/auth/verify.rs", RUST_AUTH)
     doc = _extract(tmp_path)
     validate_document(doc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 from sentinel.extractors.base import ExtractContext
 from sentinel.extractors.errors import ExtractorError
 from sentinel.extractors.selection import select_files
-from sentinel.extractors.tenancy import build_config, extract
+from sentinel.extractors.tenancy import SourceLines, build_config, extract
 from sentinel.inputs import dumps
 from testsupport.files import write
 
@@ -388,3 +389,31 @@ def test_python_call_split_over_lines_behind_another_get_is_still_a_site(tmp_pat
     ))
     doc = run(tmp_path)
     assert [(s["file"], s["line"], s["has_tenant"]) for s in doc["sites"]] == [("svc.py", 3, False)]
+
+
+SEGMENT_SOURCES = [
+    "a = 1\r\nb = (2,\r 3)\n\fc = f'x{y}'\n\nd = '''é\nü'''  ;e=[1,\n 2]",
+    'key = "ü" + f"{tenant}:{x}"\nr.get(key)\n',
+    "x = (1 +\r\n     2)\r\n",
+]
+
+
+@pytest.mark.parametrize("source", SEGMENT_SOURCES)
+def test_source_lines_give_what_ast_get_source_segment_gives(source: str) -> None:
+    """Keys are quoted through SourceLines (lines split once per file), not the standard
+    function that splits the whole file for every key; the text must not change."""
+    lines = SourceLines(source)
+    nodes = [n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.expr | ast.stmt)]
+    assert nodes
+    for node in nodes:
+        assert lines.segment(node) == ast.get_source_segment(source, node)
+    assert lines.segment(ast.parse(source)) is None  # a module has no position
+
+
+def test_many_keys_in_one_module_are_quoted_from_the_source(tmp_path: Path) -> None:
+    body = "".join(f'    cache.get(f"item:{{tenant_id}}:{i}")\n' for i in range(300))
+    write(tmp_path, "many.py", "import redis\ncache = redis.Redis()\n\n\ndef f(tenant_id):\n" + body)
+    doc = run(tmp_path)
+    assert len(doc["sites"]) == 300
+    assert doc["sites"][299]["key"] == 'f"item:{tenant_id}:299"'
+    assert all(s["has_tenant"] for s in doc["sites"])
