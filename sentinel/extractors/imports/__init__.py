@@ -25,11 +25,14 @@ from typing import Any
 
 from sentinel.extractors import treesitter
 from sentinel.extractors.base import ExtractContext, PerFile, document, problem, read_source
+from sentinel.extractors.cache import CachedRun
 from sentinel.extractors.files import language_of
 from sentinel.extractors.imports import elixir, go, javascript, python, rust
 from sentinel.extractors.imports.common import file_entry, http_patterns, pattern_roots
 
 TREE_SITTER_LANGUAGES = ("rust", "go", "javascript", "typescript", "elixir")
+# Bump when a tree-sitter file's record changes (sentinel.extractors.cache keys on it).
+CACHE_VERSION = 1
 
 # Tree-sitter files worth worker processes: this many bytes (vendored bundles) or files.
 _POOL_BYTES = 256 * 1024
@@ -66,6 +69,13 @@ def _scan_worker(job: _Job) -> _Scanned:
     return entry, problems, found.defines
 
 
+def _well_formed(value: Any) -> bool:
+    """Whether a cached value has the shape :func:`_scan_worker` gives (a cache folder may be
+    written by anyone)."""
+    return (type(value) is tuple and len(value) == 3 and type(value[1]) is list and type(value[2]) is list
+            and (value[0] is None or (type(value[0]) is dict and type(value[0].get("imports")) is list)))
+
+
 def _job_file(job: _Job) -> str:
     return job[1]
 
@@ -92,7 +102,7 @@ def _size(ctx: ExtractContext, rel: str) -> int:
 
 @contextmanager
 def _scanning(ctx: ExtractContext, jobs: list[_Job]) -> Iterator[Callable[[], list[_Scanned]]]:
-    """Scan the tree-sitter files; the function given collects the results, in any order.
+    """Scan the tree-sitter files; the function given collects the results, in the jobs' order.
 
     Many files, or few with many bytes (a vendored bundle takes as long as hundreds of small
     files), go to worker processes (one per core) that start here, before the Python files
@@ -110,8 +120,8 @@ def _scanning(ctx: ExtractContext, jobs: list[_Job]) -> Iterator[Callable[[], li
     try:
         if sizes:
             largest_first = sorted(range(len(jobs)), key=lambda i: -sizes[i])
-            futures = [pool.submit(scan, jobs[i]) for i in largest_first]
-            yield lambda: [future.result() for future in futures]
+            futures = {i: pool.submit(scan, jobs[i]) for i in largest_first}
+            yield lambda: [futures[i].result() for i in range(len(jobs))]
         else:
             results = pool.map(scan, jobs, chunksize=max(16, len(jobs) // (workers * 4)))
             yield lambda: list(results)
@@ -164,21 +174,37 @@ def _extract(ctx: ExtractContext) -> dict[str, Any]:
             jobs.append((str(ctx.root), rel, language, ctx.max_file_bytes, module,
                          tuple(patterns.get(language, ()))))
 
-    with _scanning(ctx, jobs) as collect:
+    # A file's record depends on its module, which for Rust and Go comes from the manifests.
+    run = CachedRun(ctx, "imports", CACHE_VERSION, [job[1] for job in jobs],
+                    salt={"language": "tree-sitter", "crates": crate_dirs, "go": go_mods})
+    results: dict[int, _Scanned] = {}
+    missing = list(run.missing)
+    for index, value in run.hits.items():
+        if _well_formed(value):
+            results[index] = value
+        else:
+            missing.append(index)
+    with _scanning(ctx, [jobs[i] for i in missing]) as collect:
         if "python" in groups:
             found, more = python.extract_python(ctx, groups["python"], patterns.get("python", ()))
             entries.extend(found)
             problems.extend(more)
-        results = collect()
+        computed = collect()
+    for index, value in zip(missing, computed, strict=True):
+        results[index] = value
+        run.store(index, value)
+    run.close()
     problems.extend(manifest_problems)
 
     scanned: list[dict[str, Any]] = []
     defined: set[str] = set()
-    for entry, more, defines in results:
+    for index in range(len(jobs)):
+        entry, more, defines = results[index]
         problems.extend(more)
         defined.update(defines)
         if entry is not None:
-            scanned.append(entry)
+            # a copy: the classification below must not change the cached record
+            scanned.append({**entry, "imports": [dict(item) for item in entry["imports"]]})
 
     crate_names = frozenset(crate_dirs.values())
     go_paths = frozenset(go_mods.values())

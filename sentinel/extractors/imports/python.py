@@ -23,6 +23,7 @@ import multiprocessing
 import re
 import sys
 import tokenize
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -33,12 +34,15 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from sentinel.extractors.base import ExtractContext, PerFile, parallel_map, problem, read_source
+from sentinel.extractors.cache import CachedRun
 from sentinel.extractors.errors import ExtractorUsageError
 from sentinel.extractors.imports.common import call_item, file_entry, import_item, match_call, string_list
 from sentinel.extractors.imports.pyblocks import MAY_HAVE_ASYNC_DEF, BlockError, Source
 from sentinel.extractors.pyast import parse as parse_python
 
 STDLIB = frozenset(sys.stdlib_module_names)
+# Bump when a Python file's record changes (sentinel.extractors.cache keys on it).
+CACHE_VERSION = 1
 
 _ID = r"[^\W\d]\w*"
 _DOTTED = rf"{_ID}(?:[ \t]*\.[ \t]*{_ID})*"
@@ -781,10 +785,13 @@ def grimp_import_lines(root: Path, packages: Mapping[str, str], wanted: Iterable
         for directory in root_dirs:
             sys.path_importer_cache.pop(directory, None)
     out: dict[str, list[tuple[int, str]]] = {}
+    built = set(eligible)
     for graph in graphs:
         modules = graph.modules
         for module in wanted:
-            if module not in modules or module in out:
+            # A first-party package left out of the build (it climbs out, say) is an external
+            # module of the graph, with no imports: its modules are not grimp's to give.
+            if module not in modules or module in out or module.split(".", 1)[0] not in built:
                 continue
             lines: list[tuple[int, str]] = []
             for imported in graph.find_modules_directly_imported_by(module):
@@ -808,14 +815,58 @@ def classify(target: str, first_party_tops: frozenset[str]) -> str:
 
 
 def extract_python(ctx: ExtractContext, files: Sequence[str], patterns: Sequence[str],
+                   stats: Counter[str] | None = None,
                    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every Python file's record, from the cache where it holds one; the rest are scanned.
+
+    A file's record (before :func:`_classify_entries`) depends only on its path, its bytes,
+    the options and the source roots, whichever engine made it, so it is cached on those.
+    ``stats`` counts the files each engine scanned (``grimp``, ``ast``) and the cache ``hits``.
+    """
     roots = source_roots(ctx)
     infos = {rel: module_info(rel, roots) for rel in files}
     patterns = tuple(patterns)
+    stats = Counter() if stats is None else stats
+    run = CachedRun(ctx, "imports", CACHE_VERSION, files, salt={"language": "python", "roots": roots})
+    results: dict[str, _Scanned] = {}
+    missing = list(run.missing)
+    for index, value in run.hits.items():
+        if _well_formed(value):
+            results[files[index]] = value
+        else:
+            missing.append(index)
+    stats["hits"] += len(results)
+    results.update(_scan(ctx, files, [files[i] for i in missing], roots, infos, patterns, stats))
+    for index in missing:
+        run.store(index, results[files[index]])
+    run.close()
+
     entries: list[dict[str, Any]] = []
     problems: list[dict[str, Any]] = []
+    for rel in files:
+        entry_or_none, more = results[rel]
+        if entry_or_none is not None:
+            entries.append(entry_or_none)
+        problems.extend(more)
+    return _classify_entries(entries, infos.values()), problems
 
-    done: set[str] = set()
+
+def _well_formed(value: Any) -> bool:
+    """Whether a cached value has the shape :func:`_scan` gives (a cache folder may be written by anyone)."""
+    return (type(value) is tuple and len(value) == 2 and type(value[1]) is list
+            and (value[0] is None or (type(value[0]) is dict and type(value[0].get("imports")) is list)))
+
+
+def _scan(ctx: ExtractContext, files: Sequence[str], missing: Sequence[str], roots: Sequence[str],
+          infos: Mapping[str, ModuleInfo], patterns: tuple[str, ...], stats: Counter[str],
+          ) -> dict[str, _Scanned]:
+    """The records of the ``missing`` files (of all ``files``): grimp for the packages where at
+    least half the modules are missing (a whole package costs grimp about what a few dozen files
+    cost ``ast``), ``ast`` for the rest."""
+    out: dict[str, _Scanned] = {}
+    if not missing:
+        return out
+    wanted_files = set(missing)
     if engine(ctx) == "auto":
         packages = _top_packages(files, roots, infos)
         module_files: dict[str, str] = {}
@@ -823,34 +874,39 @@ def extract_python(ctx: ExtractContext, files: Sequence[str], patterns: Sequence
             name = infos[rel].name
             if name and rel.endswith(".py") and name.split(".", 1)[0] in packages:
                 module_files[name] = rel
+        total: Counter[str] = Counter()
+        absent: Counter[str] = Counter()
+        for module, rel in module_files.items():
+            top = module.split(".", 1)[0]
+            total[top] += 1
+            absent[top] += rel in wanted_files
+        chosen = {name: prefix for name, prefix in packages.items()
+                  if absent[name] and 2 * absent[name] >= total[name]}
+        module_files = {m: rel for m, rel in module_files.items() if m.split(".", 1)[0] in chosen}
         if module_files:
             pre = check_sources(ctx, {rel: _depth(m, infos[rel]) for m, rel in sorted(module_files.items())})
-            safe = _grimp_safe(packages, module_files, pre)
-            found = isolated_grimp_import_lines(ctx.root, safe, module_files)
+            safe = _grimp_safe(chosen, module_files, pre)
+            wanted = {m: rel for m, rel in module_files.items() if rel in wanted_files}
+            found = isolated_grimp_import_lines(ctx.root, safe, wanted)
             for module, lines in sorted(found.items()):
                 rel = module_files[module]
-                done.add(rel)
                 guarded = PerFile(partial(_grimp_file, ctx, infos[rel], patterns, lines, pre[rel]),
                                   str, _scan_failed, ctx.file_timeout_ms)
-                entry_or_none, more = guarded(rel)
-                if entry_or_none is not None:
-                    entries.append(entry_or_none)
-                problems.extend(more)
+                out[rel] = guarded(rel)
+            stats["grimp"] += len(found)
 
     rest = [(str(ctx.root), rel, infos[rel].name, infos[rel].is_package, ctx.max_file_bytes, patterns)
-            for rel in files if rel not in done]
+            for rel in missing if rel not in out]
     scan = PerFile(_ast_worker, _ast_job_file, _scan_failed, ctx.file_timeout_ms)
-    for entry_or_none, more in parallel_map(scan, rest, jobs=ctx.jobs):
-        if entry_or_none is not None:
-            entries.append(entry_or_none)
-        problems.extend(more)
-
-    _classify_entries(entries, infos.values())
-    return entries, problems
+    for job, result in zip(rest, parallel_map(scan, rest, jobs=ctx.jobs), strict=True):
+        out[job[1]] = result
+    stats["ast"] += len(rest)
+    return out
 
 
-def _classify_entries(entries: Iterable[dict[str, Any]], infos: Iterable[ModuleInfo]) -> None:
-    """Fill in ``kind`` and ``modules`` once every module of the repository is known."""
+def _classify_entries(entries: Iterable[dict[str, Any]], infos: Iterable[ModuleInfo]) -> list[dict[str, Any]]:
+    """The entries with ``kind`` and ``modules`` filled in, once every module of the repository
+    is known; new dicts, so that the cached records are never changed."""
     known: set[str] = set()
     for info in infos:
         name = info.name
@@ -859,17 +915,29 @@ def _classify_entries(entries: Iterable[dict[str, Any]], infos: Iterable[ModuleI
             name = name.rpartition(".")[0]
     tops = frozenset(k.split(".", 1)[0] for k in known)
     kinds: dict[str, str] = {}
+    # The same statements recur across files (``from ..utils import logging``): each distinct
+    # one is worked out once.
+    from_modules: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    out = []
     for entry in entries:
+        items = []
         for item in entry["imports"]:
             target = item["target"]
             kind = kinds.get(target)
             if kind is None:
                 kind = kinds[target] = classify(target, tops)
-            item["kind"] = kind
+            modules = item["modules"]
             if item["syntax"] == "from":
-                # each name's submodule when it is one, else the target itself
-                named = {f"{target}.{n}" for n in item["names"]}
-                modules = named & known
-                if len(modules) < len(named) or not named:
-                    modules.add(target)
-                item["modules"] = sorted(modules)
+                key = (target, tuple(item["names"]))
+                cached = from_modules.get(key)
+                if cached is None:
+                    # each name's submodule when it is one, else the target itself
+                    named = {f"{target}.{n}" for n in key[1]}
+                    found = named & known
+                    if len(found) < len(named) or not named:
+                        found.add(target)
+                    cached = from_modules[key] = sorted(found)
+                modules = list(cached)
+            items.append({**item, "kind": kind, "modules": modules})
+        out.append({**entry, "imports": items})
+    return out
