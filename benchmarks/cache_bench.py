@@ -4,7 +4,13 @@ medians of wall and CPU (user + system of the process and its workers).
 
 Tree: Django 5.2's sdist, unpacked outside this repository and committed to a fresh git
 repository (prepared on first use with ``pip download`` when TREE does not exist).
-Run: .venv/bin/python benchmarks/cache_bench.py [ROUNDS] [TREE]
+Run: .venv/bin/python benchmarks/cache_bench.py [ROUNDS] [TREE] [CODE ...]
+
+Each CODE is a folder holding a ``sentinel`` package (say a ``git archive`` of another
+revision) put first on PYTHONPATH: the cached runs of every CODE are interleaved in each round,
+so that two versions of the cache are compared on the same machine load. Without CODE, the
+installed package. "no cache" does not use the cache module and runs once per round, with the
+first CODE.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from pathlib import Path
 ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 3
 TREE = Path(sys.argv[2] if len(sys.argv) > 2 else "/tmp/realcode/Django-5.2")
 SENTINEL = Path(sys.executable).with_name("sentinel")
+CODES = sys.argv[3:]
 CHANGED = "django/utils/text.py"
 
 
@@ -41,12 +48,15 @@ def prepare(tree: Path) -> None:
     subprocess.run([*git, "commit", "-qm", "django 5.2"], cwd=tree, check=True)
 
 
-def timed(args: list[str], out: Path) -> tuple[float, float]:
+def timed(args: list[str], out: Path, code: str | None = None) -> tuple[float, float]:
     """(wall, CPU) seconds of one ``sentinel check`` process."""
+    env = dict(os.environ)
+    if code:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [code, env.get("PYTHONPATH")]))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run([str(SENTINEL), "check", "-q", "-o", "json", "--out", str(out), *args],
-                          cwd=TREE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                          cwd=TREE, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode not in (0, 1):
@@ -60,32 +70,43 @@ def main() -> None:
     files = subprocess.run(["git", "ls-files"], cwd=TREE, capture_output=True, text=True, check=True)
     changed = TREE / CHANGED
     original = changed.read_bytes()
-    names = ("no cache", "cold", "warm", "warm, 1 file changed")
-    results: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
+    codes: list[str | None] = list(CODES) or [None]
+    names = ("cold", "warm", "warm, 1 file changed")
+    results: dict[str, list[tuple[float, float]]] = {"no cache": []}
+    results.update({label(code, name): [] for code in codes for name in names})
     work = Path(tempfile.mkdtemp(prefix="sentinel-cache-bench-"))
     try:
         for round_no in range(ROUNDS):
-            cache = work / f"cache-{round_no}"
             out = work / "inputs"
-            results["no cache"].append(timed(["--no-cache"], out))
-            results["cold"].append(timed(["--cache-dir", str(cache)], out))
-            results["warm"].append(timed(["--cache-dir", str(cache)], out))
-            changed.write_bytes(original + f"\n# benchmark round {round_no}\n".encode())
-            results["warm, 1 file changed"].append(timed(["--cache-dir", str(cache)], out))
-            changed.write_bytes(original)
+            results["no cache"].append(timed(["--no-cache"], out, codes[0]))
+            for n, code in enumerate(codes):
+                cache = ["--cache-dir", str(work / f"cache-{round_no}-{n}")]
+                results[label(code, "cold")].append(timed(cache, out, code))
+                results[label(code, "warm")].append(timed(cache, out, code))
+                changed.write_bytes(original + f"\n# benchmark round {round_no}\n".encode())
+                results[label(code, "warm, 1 file changed")].append(timed(cache, out, code))
+                changed.write_bytes(original)
     finally:
         changed.write_bytes(original)
         shutil.rmtree(work, ignore_errors=True)
-    cold_wall = statistics.median(w for w, _ in results["cold"])
-    cold_cpu = statistics.median(c for _, c in results["cold"])
     print(f"sentinel check on {TREE} ({len(files.stdout.splitlines())} files), {ROUNDS} rounds, "
           f"{os.cpu_count()} cores; medians")
-    print(f"{'run':<24}{'wall s':>9}{'CPU s':>9}{'wall % cold':>13}{'CPU % cold':>12}")
-    for name, samples in results.items():
-        wall = statistics.median(w for w, _ in samples)
-        cpu = statistics.median(c for _, c in samples)
-        share = f"{100 * wall / cold_wall:>12.0f}%{100 * cpu / cold_cpu:>11.0f}%"
-        print(f"{name:<24}{wall:>9.2f}{cpu:>9.2f}{share}")
+    width = max(24, *(len(name) + 2 for name in results))
+    print(f"{'run':<{width}}{'wall s':>9}{'CPU s':>9}{'wall % cold':>13}{'CPU % cold':>12}")
+    for code in codes:
+        cold_wall = statistics.median(w for w, _ in results[label(code, "cold")])
+        cold_cpu = statistics.median(c for _, c in results[label(code, "cold")])
+        for name, samples in results.items():
+            if name != "no cache" and not name.startswith(label(code, "")):
+                continue
+            wall = statistics.median(w for w, _ in samples)
+            cpu = statistics.median(c for _, c in samples)
+            share = f"{100 * wall / cold_wall:>12.0f}%{100 * cpu / cold_cpu:>11.0f}%"
+            print(f"{name:<{width}}{wall:>9.2f}{cpu:>9.2f}{share}")
+
+
+def label(code: str | None, name: str) -> str:
+    return f"{code}: {name}" if code else name
 
 
 if __name__ == "__main__":

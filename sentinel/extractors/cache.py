@@ -23,12 +23,31 @@ whose shape the decoder does not know, are misses, never errors. Results that de
 (a per-file timeout) are never stored. A pack is rewritten (temporary file renamed into place)
 with this run's files only when something changed; the folder is pruned, least recently used
 pack first, to a byte budget.
+
+File digests are remembered across runs in a stat memo (like git's index): one pack per
+repository root mapping a path and its ``lstat`` (size, mtime_ns, ctime_ns, inode, device) to the
+SHA-256 of its bytes, so a warm run reads and hashes only files whose stat changed. An entry is
+written only when the file's mtime and ctime are older than the moment its hashing started, less
+:data:`RACY_NS` (git's "racily clean" rule): any later write moves the ctime past that moment,
+so a same-size edit within one timestamp tick cannot meet a trusted entry. The same stat check,
+against the stat captured at lookup, tells :meth:`CachedRun.store` that a file was not edited
+during the run; only when the stat moved is the file hashed again. The rule needs a ctime that
+every write moves (POSIX); on Windows, where ``st_ctime`` is the creation time, files are always
+hashed.
+
+Trust: the cache folder is trusted exactly as much as the repository. A pack is only checked for
+shape, so whoever can write the folder can already plant well-formed wrong records under the keys
+of real content; a forged memo entry can do no more than that (map a file's current stat to the
+digest of other content, whose records are then used). Forgery can never crash a run or read
+outside the repository: malformed packs, records and memo entries are misses. A shared CI cache
+must therefore be written only by jobs that may also write the repository.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import hashlib
 import json
 import math
@@ -37,7 +56,8 @@ import re
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -63,6 +83,26 @@ _LIBRARIES = (
     "tree-sitter-rust", "tree-sitter-typescript", "detect-secrets", "grimp", "protobuf",
 )
 _PACKAGE = Path(__file__).resolve().parent
+# A stat is trusted only for files last changed this long before their hashing began: more than
+# any filesystem's timestamp granularity (FAT: 2 s) and the lag of the kernel's coarse clock.
+RACY_NS = 3_000_000_000
+# The rule needs a ctime that every write moves (POSIX); Windows reports the creation time there.
+_CTIME_TRACKS_WRITES = os.name != "nt"
+# (size, mtime_ns, ctime_ns, inode, device) of a regular file.
+Stat = tuple[int, int, int, int, int]
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Without the cycle collector: reading a pack builds millions of small acyclic containers,
+    and the collections they set off cost more than the parsing (3x on Django's largest pack)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class Uncacheable(Exception):
@@ -106,15 +146,28 @@ class FileCache:
     """One run's view of a cache directory (file digests are remembered for the run)."""
 
     def __init__(
-        self, directory: Path, max_bytes: int = DEFAULT_MAX_BYTES, fingerprint: str | None = None
+        self,
+        directory: Path,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        fingerprint: str | None = None,
+        *,
+        clock: Callable[[], int] = time.time_ns,
     ) -> None:
         self.directory = directory
         self.max_bytes = max_bytes
         self._fingerprint = fingerprint
+        self._clock = clock
         self._libraries: dict[str, str | None] | None = None
         self._digests: dict[tuple[str, str], str | None] = {}
+        # The stat each digest was taken at, if it may be trusted (see the module docstring).
+        self._stats: dict[tuple[str, str], Stat] = {}
+        # Per root: the stat memo read from the folder, and what this run writes back.
+        self._memos: dict[str, dict[str, Any]] = {}
+        self._seen: dict[str, dict[str, list[Any]]] = {}
+        self._dirty: set[str] = set()
         self.hits = 0
         self.misses = 0
+        self.hashed = 0  # files read and hashed this run (the rest came from the stat memo)
 
     def __reduce__(self) -> tuple[type[FileCache], tuple[Path, int, str | None]]:
         # A context sent to a worker process carries the cache light: no digests, no counts.
@@ -142,14 +195,65 @@ class FileCache:
         return hashlib.sha256(canonical(head).encode()).hexdigest()
 
     def digest(self, root: Path, rel: str, max_file_bytes: int, *, fresh: bool = False) -> str | None:
-        """SHA-256 of the file's bytes; None when it cannot be read or is over the size limit."""
-        memo = (str(root), rel)
-        if not fresh and memo in self._digests:
-            return self._digests[memo]
-        value = _file_digest(os.path.join(root, rel), max_file_bytes)
-        if not fresh:
-            self._digests[memo] = value
+        """SHA-256 of the file's bytes; None when it cannot be read or is over the size limit.
+
+        Taken from the stat memo when the file's stat is the one recorded there; ``fresh``
+        always reads the file (and remembers nothing)."""
+        base = str(root)
+        slot = (base, rel)
+        if not fresh and slot in self._digests:
+            return self._digests[slot]
+        path = os.path.join(base, rel)
+        if not fresh and _CTIME_TRACKS_WRITES:
+            now = _lstat(path)
+            if now is not None and now[0] <= max_file_bytes:
+                entry = self._memo(base).get(rel)
+                if (
+                    type(entry) is list and len(entry) == 6 and tuple(entry[:5]) == now
+                    and type(entry[5]) is str and _HEX64.fullmatch(entry[5])
+                ):
+                    self._digests[slot] = entry[5]
+                    self._stats[slot] = now
+                    self._seen.setdefault(base, {})[rel] = entry
+                    return str(entry[5])
+        started = self._clock()
+        value, info = _file_digest(path, max_file_bytes)
+        self.hashed += 1
+        if fresh:
+            return value
+        self._digests[slot] = value
+        if (
+            _CTIME_TRACKS_WRITES and value is not None and info is not None
+            and max(info[1], info[2]) < started - RACY_NS
+        ):
+            self._stats[slot] = info
+            self._seen.setdefault(base, {})[rel] = [*info, value]
+            self._dirty.add(base)
         return value
+
+    def unchanged(self, root: Path, rel: str, digest: str, max_file_bytes: int) -> bool:
+        """Whether ``rel`` still has the bytes whose digest it had at lookup: the same trusted
+        stat, or else the same digest read again."""
+        slot = (str(root), rel)
+        trusted = self._stats.get(slot)
+        if trusted is not None and _lstat(os.path.join(slot[0], rel)) == trusted:
+            return True
+        return self.digest(root, rel, max_file_bytes, fresh=True) == digest
+
+    def _memo(self, base: str) -> dict[str, Any]:
+        if base not in self._memos:
+            self._memos[base] = self.load(self._memo_space(base))
+        return self._memos[base]
+
+    @staticmethod
+    def _memo_space(base: str) -> str:
+        return hashlib.sha256(f"stat memo\0{base}".encode()).hexdigest()
+
+    def save_digests(self) -> None:
+        """Write the stat memo of every root whose entries changed: this run's files only."""
+        for base in sorted(self._dirty):
+            self.save(self._memo_space(base), self._seen.get(base, {}))
+        self._dirty.clear()
 
     @staticmethod
     def key(rel: str, digest: str) -> str:
@@ -175,7 +279,8 @@ class FileCache:
         if raw is None:
             return {}
         try:
-            pack = orjson.loads(raw)
+            with _no_gc():
+                pack = orjson.loads(raw)
         except (ValueError, RecursionError):
             return {}
         if not isinstance(pack, dict) or pack.get("namespace") != namespace:
@@ -240,25 +345,43 @@ class FileCache:
         return freed
 
 
-def _file_digest(path: str, max_file_bytes: int) -> str | None:
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def _signature(info: os.stat_result) -> Stat:
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+
+
+def _lstat(path: str) -> Stat | None:
+    """The stat signature of a regular file (not a link); None otherwise."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return _signature(info) if stat.S_ISREG(info.st_mode) else None
+
+
+def _file_digest(path: str, max_file_bytes: int) -> tuple[str | None, Stat | None]:
+    """(SHA-256 of the file, its stat when it did not change while being read)."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         try:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode) or info.st_size > max_file_bytes:
-                return None
+                return None, None
             digest = hashlib.sha256()
             total = 0
             while chunk := os.read(fd, 1 << 20):
                 total += len(chunk)
                 if total > max_file_bytes:  # grew since fstat
-                    return None
+                    return None, None
                 digest.update(chunk)
-            return digest.hexdigest()
+            before, after = _signature(info), _signature(os.fstat(fd))
+            return digest.hexdigest(), before if before == after else None
         finally:
             os.close(fd)
     except OSError:
-        return None
+        return None, None
 
 
 def _read_pack(path: Path, limit: int) -> bytes | None:
@@ -297,7 +420,8 @@ def _plain(value: Any) -> tuple[bool, Any]:
     The copy is what is stored: the kind may go on to change the value it got.
     """
     try:
-        copy = orjson.loads(orjson.dumps(value))
+        # A dataclass is never plain: passed through to the (absent) default, it fails at once.
+        copy = orjson.loads(orjson.dumps(value, option=orjson.OPT_PASSTHROUGH_DATACLASS))
     except (TypeError, ValueError, RecursionError):
         return False, None
     return bool(copy == value), copy
@@ -309,8 +433,12 @@ def pack_value(value: Any, types: tuple[type, ...] = ()) -> Any:
     if plain:
         return {"t": copy} if type(value) is tuple else {"n": copy}
     tagged = encode(value, types)
-    if not _plain(tagged)[0]:  # e.g. a string with a lone surrogate: not UTF-8, not JSON
-        raise Uncacheable("not JSON")
+    # encode gives exact-typed JSON data only, which orjson writes back exactly, or refuses
+    # (a string with a lone surrogate, an integer over 64 bits).
+    try:
+        orjson.dumps(tagged)
+    except (TypeError, ValueError) as error:
+        raise Uncacheable("not JSON") from error
     return {"x": tagged}
 
 
@@ -348,13 +476,26 @@ def encode(value: Any, types: tuple[type, ...] = (), memo: dict[int, int] | None
         return {"t": [encode(v, types, memo) for v in value]}
     if kind is dict:
         return {"d": [[encode(k, types, memo), encode(v, types, memo)] for k, v in value.items()]}
-    if kind in types and dataclasses.is_dataclass(value):
+    if kind in types and (kind in _FIELDS or dataclasses.is_dataclass(value)):
         if id(value) in memo:
             return {"r": memo[id(value)]}
-        fields = {f.name: encode(getattr(value, f.name), types, memo) for f in dataclasses.fields(value)}
+        fields = {name: encode(getattr(value, name), types, memo) for name in _field_names(kind)[0]}
         memo[id(value)] = len(memo)  # after its fields: decode builds it after them too
         return {"c": kind.__name__, "f": fields}
     raise Uncacheable(kind.__name__)
+
+
+_FIELDS: dict[type, tuple[tuple[str, ...], frozenset[str], bool]] = {}
+
+
+def _field_names(cls: type) -> tuple[tuple[str, ...], frozenset[str], bool]:
+    """(field names in order, as a set, whether all are ``__init__`` arguments), per class."""
+    known = _FIELDS.get(cls)
+    if known is None:
+        fields = dataclasses.fields(cls)
+        names = tuple(f.name for f in fields)
+        known = _FIELDS[cls] = (names, frozenset(names), all(f.init for f in fields))
+    return known
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
@@ -387,13 +528,14 @@ def decode(data: Any, types: dict[str, type], table: list[Any] | None = None) ->
         if type(ref) is not int or not 0 <= ref < len(table):
             raise CorruptRecord("bad reference")
         return table[ref]
-    if set(data) == {"c", "f"} and isinstance(data["f"], dict) and data["c"] in types:
-        cls = types[str(data["c"])]
-        fields = dataclasses.fields(cls)
-        if set(data["f"]) != {f.name for f in fields} or not all(f.init for f in fields):
+    given = data.get("f")
+    if len(data) == 2 and type(given) is dict and type(data.get("c")) is str and data["c"] in types:
+        cls = types[data["c"]]
+        _, names, init = _field_names(cls)
+        if not init or given.keys() != names:
             raise CorruptRecord("fields")
         built = cls(**{
-            name: v if type(v) in _SCALARS else decode(v, types, table) for name, v in data["f"].items()
+            name: v if type(v) in _SCALARS else decode(v, types, table) for name, v in given.items()
         })
         table.append(built)
         return built
@@ -403,18 +545,47 @@ def decode(data: Any, types: dict[str, type], table: list[Any] | None = None) ->
 # ---- what a kind calls --------------------------------------------------------------------
 
 
+_TIMEOUT = b'"code":"timeout"'
+_TOO_LARGE = b'"message":"too large to analyse in memory'
+
+
 def _unstable(value: Any) -> bool:
-    """Whether a result depends on the clock or the memory left: a timeout, a MemoryError."""
+    """Whether a result depends on the clock or the memory left: a timeout, a MemoryError.
+
+    Looked for in the value's JSON (one C pass): every dict holding ``"code": "timeout"`` or a
+    ``message`` string that starts so shows there verbatim (a dataclass field may too: not
+    stored, which is only a miss). Dataclasses go through :func:`_all_fields` (orjson's own
+    writer leaves out fields named ``_...``); a subclass of a builtin, or anything else JSON
+    cannot hold, is walked instead."""
+    try:
+        body = orjson.dumps(value, default=_all_fields, option=_UNSTABLE_OPTIONS)
+    except (TypeError, ValueError, RecursionError):
+        return _unstable_walk(value)
+    return _TIMEOUT in body or _TOO_LARGE in body
+
+
+_UNSTABLE_OPTIONS = (
+    orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
+)
+
+
+def _all_fields(value: Any) -> dict[str, Any]:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {name: getattr(value, name) for name in _field_names(type(value))[0]}
+    raise TypeError(type(value).__name__)
+
+
+def _unstable_walk(value: Any) -> bool:
     if isinstance(value, dict):
         if value.get("code") == "timeout" or str(value.get("message", "")).startswith(
             "too large to analyse in memory"
         ):
             return True
-        return any(_unstable(v) for v in value.values())
+        return any(_unstable_walk(v) for v in value.values())
     if isinstance(value, (list, tuple)):
-        return any(_unstable(v) for v in value)
+        return any(_unstable_walk(v) for v in value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return any(_unstable(getattr(value, f.name)) for f in dataclasses.fields(value))
+        return any(_unstable_walk(getattr(value, f.name)) for f in dataclasses.fields(value))
     return False
 
 
@@ -452,8 +623,15 @@ class CachedRun:
             return
         self._space = self._cache.namespace(kind, version, ctx.options, salt, ctx.max_file_bytes)
         self._stored = self._cache.load(self._space)
-        by_name = {t.__name__: t for t in self._types}
         self.missing = []
+        with _no_gc():
+            self._lookup(ctx, files)
+        self._cache.hits += len(self.hits)
+        self._cache.misses += len(self.missing)
+
+    def _lookup(self, ctx: ExtractContext, files: Sequence[str]) -> None:
+        assert self._cache is not None
+        by_name = {t.__name__: t for t in self._types}
         for i, rel in enumerate(files):
             digest = self._cache.digest(ctx.root, rel, ctx.max_file_bytes)
             if digest is None:
@@ -469,8 +647,6 @@ class CachedRun:
                 except (CorruptRecord, TypeError, ValueError, RecursionError):
                     pass
             self.missing.append(i)
-        self._cache.hits += len(self.hits)
-        self._cache.misses += len(self.missing)
 
     def store(self, index: int, value: Any) -> None:
         """Keep the computed result of ``files[index]`` (unless it depends on the clock)."""
@@ -479,17 +655,19 @@ class CachedRun:
             return
         # Stored only if the file still has the bytes it had when looked up: a file edited
         # during the run is computed again next time.
-        fresh = self._cache.digest(self._ctx.root, self._files[index], self._ctx.max_file_bytes, fresh=True)
-        if fresh != slot[1]:
+        if not self._cache.unchanged(self._ctx.root, self._files[index], slot[1], self._ctx.max_file_bytes):
             return
-        with contextlib.suppress(Uncacheable, RecursionError, ValueError):
+        with contextlib.suppress(Uncacheable, RecursionError, ValueError), _no_gc():
             self._kept[slot[0]] = pack_value(value, self._types)
 
     def close(self) -> None:
         """Write the pack when it changed. It holds this run's files only: records of deleted
         or changed files go with the old pack."""
-        if self._cache is not None and self._kept != self._stored:
+        if self._cache is None:
+            return
+        if self._kept != self._stored:
             self._cache.save(self._space, self._kept)
+        self._cache.save_digests()
 
 
 def map_files(

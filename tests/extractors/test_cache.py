@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from click.testing import CliRunner
 from sentinel.extractors import cache as cache_mod
 from sentinel.extractors.base import ExtractContext
 from sentinel.extractors.cache import (
+    CachedRun,
     FileCache,
     code_fingerprint,
     decode,
@@ -162,7 +164,8 @@ def test_record_that_is_a_symlink_is_not_followed(repo: Path, tmp_path: Path) ->
 
 
 def test_timeout_results_are_not_stored(repo: Path, tmp_path: Path) -> None:
-    timed_out = ([], [{"file": "a.py", "line": None, "code": "timeout", "message": "over budget"}])
+    problem = {"file": "a.py", "line": None, "code": "timeout", "message": "over budget"}
+    timed_out: tuple[list[Any], list[Any]] = ([], [problem])
     _run(_ctx(repo, FileCache(tmp_path / "c")), Counter(timed_out))
     assert not list((tmp_path / "c").rglob("*.json"))
 
@@ -211,7 +214,7 @@ def test_one_dataclass_in_two_places_stays_one_object() -> None:
 
 
 def test_stored_record_does_not_follow_later_changes_to_the_value(repo: Path, tmp_path: Path) -> None:
-    value = ([{"file": "a.py", "kind": None}], [])
+    value: tuple[list[dict[str, Any]], list[Any]] = ([{"file": "a.py", "kind": None}], [])
     [got] = _run(_ctx(repo, FileCache(tmp_path / "c")), Counter(value))
     got[0][0]["kind"] = "changed by the cross-file step"
     [again] = _run(_ctx(repo, FileCache(tmp_path / "c")), Counter())
@@ -312,3 +315,102 @@ def test_cache_folder_linked_elsewhere_is_neither_written_nor_pruned(repo: Path,
     (tmp_path / "c" / "v1").symlink_to(elsewhere)
     _run(_ctx(repo, FileCache(tmp_path / "c")), Counter())
     assert not list(elsewhere.iterdir())
+
+
+# ---- the stat memo and the in-run edit check ------------------------------------------------
+
+
+def _later() -> int:
+    """A clock far enough ahead that every file of the test counts as long unchanged."""
+    return time.time_ns() + 10 * cache_mod.RACY_NS
+
+
+def _same_size_edit(path: Path, text: str) -> None:
+    """Rewrite ``path`` with ``text`` (same length), keeping its mtime; wait until the ctime moved
+    (a write in the same timestamp tick keeps it, which only the racy rule can catch)."""
+    before = path.stat()
+    assert len(text.encode()) == before.st_size
+    while True:
+        path.write_text(text)
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+        if path.stat().st_ctime_ns != before.st_ctime_ns:
+            return
+        time.sleep(0.01)
+
+
+def test_stat_memo_spares_reading_unchanged_files(repo: Path, tmp_path: Path) -> None:
+    first = FileCache(tmp_path / "c", clock=_later)
+    before = _run(_ctx(repo, first), Counter())
+    assert first.hashed == 1
+    again, second = Counter(), FileCache(tmp_path / "c", clock=_later)
+    assert _run(_ctx(repo, second), again) == before
+    assert (again.seen, second.hashed) == ([], 0)
+
+
+def test_racily_clean_file_is_hashed_again(repo: Path, tmp_path: Path) -> None:
+    # a.py was written just now: its stat may not change on a same-size edit within this tick,
+    # so no memo entry is written for it and the next run reads it again.
+    _run(_ctx(repo, FileCache(tmp_path / "c")), Counter())
+    _same_size_edit(repo / "a.py", "x = 2\n")
+    again, second = Counter(), FileCache(tmp_path / "c")
+    assert _run(_ctx(repo, second), again) == [([{"file": "a.py", "n": 1}], ())]
+    # read at lookup, and again before storing: a stat that may be racy is not trusted either
+    assert (again.seen, second.hashed) == (["a.py"], 2)
+    assert not [p for p in (tmp_path / "c").rglob("*.json") if b"stat memo" in p.read_bytes()]
+
+
+def test_entry_written_in_the_racy_window_is_not_kept(repo: Path, tmp_path: Path) -> None:
+    changed = (repo / "a.py").stat().st_ctime_ns
+    _run(_ctx(repo, FileCache(tmp_path / "c", clock=lambda: changed + cache_mod.RACY_NS)), Counter())
+    second = FileCache(tmp_path / "c", clock=_later)
+    _run(_ctx(repo, second), Counter())
+    assert second.hashed == 1
+
+
+def test_same_size_edit_keeping_mtime_is_seen_through_the_memo(repo: Path, tmp_path: Path) -> None:
+    _run(_ctx(repo, FileCache(tmp_path / "c", clock=_later)), Counter())
+    _same_size_edit(repo / "a.py", "x = 2\n")
+    again, second = Counter(), FileCache(tmp_path / "c", clock=_later)
+    _run(_ctx(repo, second), again)
+    assert (again.seen, second.hashed) == (["a.py"], 1)
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [None, "x", [], [1, 2, 3, 4, 5, "f" * 64], ["a"] * 6, [0, 0, 0, 0, 0, 7]],
+    ids=["null", "string", "empty", "other-stat", "strings", "digest-not-hex"],
+)
+def test_forged_memo_entry_is_a_miss(repo: Path, tmp_path: Path, entry: Any) -> None:
+    _run(_ctx(repo, FileCache(tmp_path / "c", clock=_later)), Counter())
+    (memo,) = [p for p in (tmp_path / "c").rglob("*.json") if b'"a.py":[' in p.read_bytes()]
+    forged = json.loads(memo.read_bytes())
+    forged["entries"]["a.py"] = entry
+    memo.write_text(json.dumps(forged))
+    again, second = Counter(), FileCache(tmp_path / "c", clock=_later)
+    assert _run(_ctx(repo, second), again) == [([{"file": "a.py", "n": 1}], ())]
+    assert (again.seen, second.hashed) == ([], 1)
+
+
+@pytest.mark.parametrize("clock", [time.time_ns, _later], ids=["racy", "trusted-stat"])
+def test_file_edited_during_the_run_is_not_stored(repo: Path, tmp_path: Path, clock: Any) -> None:
+    ctx = _ctx(repo, FileCache(tmp_path / "c", clock=clock))
+    run = CachedRun(ctx, "demo", 1, ["a.py"])
+    assert run.missing == [0]
+    _same_size_edit(repo / "a.py", "x = 2\n")  # after the lookup, before the store
+    run.store(0, ([{"file": "a.py", "stale": True}], ()))
+    run.close()
+    again = Counter()
+    result = _run(_ctx(repo, FileCache(tmp_path / "c", clock=clock)), again)
+    assert (result, again.seen) == ([([{"file": "a.py", "n": 1}], ())], ["a.py"])
+
+
+@dataclass
+class Hidden:
+    _problem: dict[str, Any]
+
+
+def test_timeout_in_a_private_dataclass_field_is_not_stored(repo: Path, tmp_path: Path) -> None:
+    value = (Hidden({"file": "a.py", "code": "timeout", "message": "over budget"}),)
+    ctx = _ctx(repo, FileCache(tmp_path / "c"))
+    assert map_files(ctx, "demo", 1, Counter(value), ["a.py"], str, types=[Hidden]) == [value]
+    assert not list((tmp_path / "c").rglob("*.json"))

@@ -83,7 +83,13 @@ delete = st.tuples(st.just("delete"), st.integers(0, 50))
 options = st.tuples(st.just("options"), st.integers(0, len(OPTION_SETS) - 1))
 tamper = st.tuples(st.just("tamper"), st.integers(0, 500), st.sampled_from(["garbage", "swap", "truncate"]))
 commit = st.tuples(st.just("commit"))
-STEPS = st.lists(st.one_of(edit, append, rename, delete, options, tamper, commit), min_size=1, max_size=5)
+# Same size, mtime put back: only the ctime (or, within one timestamp tick, nothing) tells the
+# stat memo that the bytes changed.
+sneak = st.tuples(st.just("sneak"), st.integers(0, 50))
+touch = st.tuples(st.just("touch"), st.integers(0, 50))  # the stat changes, the bytes do not
+STEPS = st.lists(
+    st.one_of(edit, append, rename, delete, options, tamper, commit, sneak, touch), min_size=1, max_size=5
+)
 
 
 def _files(root: Path) -> list[str]:
@@ -121,6 +127,14 @@ def _apply(root: Path, cache: Path, step: tuple[Any, ...], settings: dict[str, A
             os.replace(root / source, target)
     elif op == "delete" and files:
         (root / files[step[1] % len(files)]).unlink()
+    elif op == "sneak" and files:
+        path = root / files[step[1] % len(files)]
+        before = path.stat()
+        data = path.read_bytes()
+        path.write_bytes(data.swapcase() if data.swapcase() != data else data[::-1])
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    elif op == "touch" and files:
+        os.utime(root / files[step[1] % len(files)])
     elif op == "options":
         return dict(OPTION_SETS[step[1]])
     elif op == "tamper":
