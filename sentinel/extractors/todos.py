@@ -33,6 +33,7 @@ limit are problems. Speed: a file whose bytes contain no marker is never decoded
 
 from __future__ import annotations
 
+import ast
 import io
 import os
 import re
@@ -121,9 +122,52 @@ def _item(rel: str, language: str, line: int, comment: str, marker_re: re.Patter
     }
 
 
+# Comments and string literals of Python source that compiles: nothing else holds a ``#`` or a
+# quote. A backslash escapes the next character in every kind of string (raw ones too, as far as
+# where the string ends), and an f-string ends where a plain one does (Python 3.11).
+_PY_LEXEMES = re.compile(
+    r"#[^\r\n]*"
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'(?:[^'\\\n]|\\.)*'"
+    r'|"(?:[^"\\\n]|\\.)*"',
+    re.DOTALL,
+)
+
+
+def _python_comments(text: str, last: int) -> list[tuple[int, str]] | None:
+    """(line, text) of the comments up to line ``last``, the COMMENT tokens ``tokenize`` gives, or
+    None when the source does not compile or has a lone carriage return (``tokenize`` then
+    decides, and reports where it fails). Several times faster than ``tokenize``."""
+    if "\r" in text.replace("\r\n", ""):
+        return None
+    try:
+        compile(text, "<todos>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    out: list[tuple[int, str]] = []
+    line, position = 1, 0
+    for match in _PY_LEXEMES.finditer(text):
+        line += text.count("\n", position, match.start())
+        position = match.start()
+        if line > last:
+            break
+        if text[position] == "#":
+            out.append((line, match.group()))
+    return out
+
+
 def _python(rel: str, text: str, lines_with_markers: set[int], marker_re: re.Pattern[str],
             ticket_re: re.Pattern[str] | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     items: list[dict[str, Any]] = []
+    comments = _python_comments(text, max(lines_with_markers))
+    if comments is not None:
+        for row, comment in comments:
+            if row in lines_with_markers:
+                found = _item(rel, "python", row, comment, marker_re, ticket_re)
+                if found:
+                    items.append(found)
+        return items, []
     last = max(lines_with_markers)
     try:
         for token in tokenize.generate_tokens(io.StringIO(text).readline):

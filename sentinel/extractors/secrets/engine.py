@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import configparser
 import io
+import json
 import os
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -155,16 +157,83 @@ def _scan_lines(filename: str, lines: list[str], gates: Gates, first_line: int =
     return out
 
 
+# detect-secrets' transformers, in its order: INI on every file, INI with a header added
+# (eager: tried only on files of type OTHER), YAML. The shortcuts below assume exactly these.
+_KNOWN_TRANSFORMERS = ("ConfigFileTransformer", "EagerConfigFileTransformer", "YAMLTransformer")
+
+
+def _known_transformers() -> bool:
+    from detect_secrets.transformers import get_transformers
+
+    transformers: Iterable[Any] = get_transformers()
+    return tuple(type(t).__name__ for t in transformers) == _KNOWN_TRANSFORMERS
+
+
+# A line ``configparser`` cannot read: not indented (so no continuation), not a comment or a
+# section header, and without a delimiter. It records an error, and raises it after reading.
+_BAD_INI_LINE = re.compile(r"^[^\s#;\[=:][^\n=:]*$", re.MULTILINE)
+
+
+def ini_may_parse(text: str, header_added: bool = False) -> bool:
+    """False when detect-secrets' INI reader must fail on ``text`` (``header_added``: as the eager
+    reader does, with a ``[global]`` line put first).
+
+    ``configparser`` reads lines split at ``\\n``, skips blank ones and whole-line comments
+    (``#``, ``;``), raises ``MissingSectionHeaderError`` unless the first other line is a section
+    header, and fails on any line of :data:`_BAD_INI_LINE`; a text with no section at all is
+    refused by detect-secrets' reader too.
+    """
+    if _BAD_INI_LINE.search(text):
+        return False
+    if header_added:
+        return True
+    pos = 0
+    while True:
+        end = text.find("\n", pos)
+        value = (text[pos:] if end < 0 else text[pos:end]).strip()
+        if value and not value.startswith(("#", ";")):
+            return value.startswith("[")
+        if end < 0:
+            return False
+        pos = end + 1
+
+
+def _plain_lines_only(filename: str, text: str) -> bool:
+    """Whether detect-secrets reads ``text`` as plain lines only: not YAML, and its INI readers
+    must fail (the eager one is tried only on files of type OTHER)."""
+    from detect_secrets.util.filetype import FileType, determine_file_type
+
+    kind = determine_file_type(filename)
+    if kind == FileType.YAML or ini_may_parse(text):
+        return False
+    return (kind != FileType.OTHER or not ini_may_parse(text, header_added=True)) and _known_transformers()
+
+
+def _transformed(handle: NamedIO, text: str) -> list[str] | None:
+    """``get_transformed_file(handle)``, without building a ``ConfigParser`` that must fail."""
+    from detect_secrets.util.filetype import FileType, determine_file_type
+
+    yaml = determine_file_type(handle.name) == FileType.YAML
+    if not ini_may_parse(text) and not yaml and _known_transformers():
+        return None
+    return get_transformed_file(handle)
+
+
 def scan_text(filename: str, text: str, gates: Gates) -> list[PotentialSecret]:
     """detect-secrets' ``scan_file`` on text already read: plain (or transformed) lines first,
-    the eager transformers only when that found nothing."""
+    the eager transformers only when that found nothing. A file read as plain lines where no
+    gate can match (``prefilter.file_may_match``) is not split into lines at all."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _plain_lines_only(filename, text) and not prefilter.file_may_match(text, gates.for_file(filename)):
+        return []
     handle = _named(text, filename)
-    lines = get_transformed_file(handle) or handle.readlines()
+    lines = _transformed(handle, text) or handle.readlines()
     binary = filters.notebook_binary_data(text) if filename.endswith(".ipynb") else []
     found = _scan_lines(filename, lines, gates, binary_data=binary)
     if found:
         return found
+    if not ini_may_parse(text, header_added=True) and _known_transformers():
+        return []
     handle.seek(0)
     eager = get_transformed_file(handle, use_eager_transformers=True)
     return _scan_lines(filename, eager, gates, binary_data=binary) if eager else []
@@ -240,8 +309,24 @@ def _scan_file(batch: Batch, rel: str, gates: Gates) -> list[PotentialSecret]:
             return scan_text(rel, decode(handle.read()), gates)
     found: list[PotentialSecret] = []
     for first, text in segments(path, max(batch.max_file_bytes, MIN_BLOCK)):
+        if not prefilter.file_may_match(text, gates.for_file(rel)):
+            continue
         found.extend(_scan_lines(rel, io.StringIO(text).readlines(), gates, first_line=first))
     return found
+
+
+# Gates per settings, in this process: building them compiles a few hundred patterns (about 0.3 s),
+# and a worker runs several batches with the same settings.
+_GATES: dict[str, Gates] = {}
+
+
+def _gates(settings: dict[str, Any]) -> Gates:
+    """The gates for ``settings`` (in force: detect-secrets' plugins are built from them)."""
+    key = json.dumps(settings, sort_keys=True, default=repr)
+    gates = _GATES.get(key)
+    if gates is None:
+        gates = _GATES[key] = Gates()
+    return gates
 
 
 def scan_batch(batch: Batch) -> BatchResult:
@@ -252,7 +337,7 @@ def scan_batch(batch: Batch) -> BatchResult:
     scanned_files: list[str] = []
     with transient_settings(batch.settings):
         _configure()
-        gates = Gates()
+        gates = _gates(batch.settings)
         for rel in batch.files:
             if ds_scan._is_filtered_out(required_filter_parameters=["filename"], filename=rel):
                 continue
