@@ -72,11 +72,11 @@ def _git_path(raw: str) -> str:
     return text
 
 
-def added_lines(root: Path, base: str) -> dict[str, list[int]]:
-    """Added line numbers per file since the merge base of ``base`` and HEAD (diff-cover's view)."""
-    return {
-        path: d.added_lines for path, d in parse_diff(gitrepo.diff_u0(root, base)).items() if d.added_lines
-    }
+def added_lines(root: Path, base: str, *, merge_base_sha: str | None = None) -> dict[str, list[int]]:
+    """Added line numbers per file since the merge base of ``base`` and HEAD (diff-cover's view);
+    ``merge_base_sha`` as in :func:`gitrepo.diff_u0`."""
+    diff = gitrepo.diff_u0(root, base, merge_base_sha=merge_base_sha)
+    return {path: d.added_lines for path, d in parse_diff(diff).items() if d.added_lines}
 
 
 def extract(ctx: ExtractContext) -> dict[str, Any]:
@@ -93,10 +93,10 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
         )
     sha = gitrepo.resolve(ctx.root, ctx.base)
     merge_base = gitrepo.merge_base(ctx.root, sha)
-    rows = gitrepo.name_status(ctx.root, sha)
+    rows = gitrepo.name_status(ctx.root, sha, merge_base_sha=merge_base)
     problems: list[dict[str, Any]] = []
     try:
-        diffs = parse_diff(gitrepo.diff_u0(ctx.root, sha))
+        diffs = parse_diff(gitrepo.diff_u0(ctx.root, sha, merge_base_sha=merge_base))
     except unidiff.UnidiffParseError as exc:
         diffs = {}
         problems.append(problem(".", f"could not parse git diff output: {exc}", code="diff_parse"))

@@ -21,8 +21,6 @@ from dataclasses import replace
 from pathlib import PurePosixPath
 from typing import Any
 
-from sentinel.extractors import imports as imports_kind
-from sentinel.extractors import tests as tests_kind
 from sentinel.extractors.base import ExtractContext
 from sentinel.extractors.files import language_of
 from sentinel.extractors.testpaths import TEST_DIRS, is_test_path
@@ -81,6 +79,9 @@ def _imported_modules(entry: Mapping[str, Any]) -> set[str]:
 
 def _importers(ctx: ExtractContext, sources: Sequence[str], tests: Sequence[str]) -> dict[str, set[str]]:
     """Changed source file -> the test files that import it."""
+    # The imports and tests kinds (their parsers) load only when a change has a source file to cover.
+    from sentinel.extractors import imports as imports_kind
+
     manifests = [f for f in ctx.files if PurePosixPath(f).name in _MANIFESTS]
     scanned = sorted({*sources, *tests, *manifests})
     sub = replace(ctx, files=tuple(scanned), options={"python": {"engine": "ast"}})
@@ -101,6 +102,8 @@ def _with_inline_tests(ctx: ExtractContext, sources: Iterable[str]) -> set[str]:
     rust = [s for s in sources if language_of(s) == "rust"]
     if not rust:
         return set()
+    from sentinel.extractors import tests as tests_kind
+
     doc = tests_kind.extract(replace(ctx, files=tuple(rust), options={}))
     return {t["file"] for t in doc["tests"]}
 
@@ -117,8 +120,15 @@ def tested_by(ctx: ExtractContext, changed: Sequence[str]) -> dict[str, list[dic
     found: dict[str, set[tuple[str, str]]] = {s: set() for s in sources}
     for source, importers in _importers(ctx, sources, tests).items():
         found[source].update((t, "import") for t in importers)
+    # A mirrored test has one of a few names: look those up instead of trying every test file.
+    by_name: dict[str, list[str]] = {}
+    for test in tests:
+        by_name.setdefault(PurePosixPath(test).name, []).append(test)
     for source in sources:
-        found[source].update((t, "mirror") for t in tests if mirrors(source, t))
+        language = source_language(source)
+        names = _mirror_names(source, language) if language is not None else frozenset()
+        candidates = [t for name in sorted(names) for t in by_name.get(name, ())]
+        found[source].update((t, "mirror") for t in candidates if mirrors(source, t))
     for source in _with_inline_tests(ctx, sources):
         found[source].add((source, "inline"))
     in_change = set(changed)

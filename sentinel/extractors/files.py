@@ -12,15 +12,14 @@ Languages come from the file name alone (extension, or the whole name for ``Make
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-import pathspec
-
 from sentinel.extractors.base import ExtractContext, document, problem
 from sentinel.extractors.errors import ExtractorUsageError
-from sentinel.extractors.selection import printable_name
+from sentinel.extractors.selection import GlobSet, printable_name
 
 # Extension (lower case, with the dot) -> language.
 EXTENSIONS: dict[str, str] = {
@@ -111,7 +110,7 @@ def is_test(path: str, language: str | None = None) -> bool:
     JavaScript/TypeScript ``*.test.*`` and ``*.spec.*``; Elixir ``*_test.exs``.
     """
     parts = path.split("/")
-    if any(part in TEST_DIRS for part in parts[:-1]):
+    if not TEST_DIRS.isdisjoint(parts[:-1]):
         return True
     name = parts[-1]
     lang = language if language is not None else language_of(path)
@@ -138,7 +137,7 @@ class Layers:
             raise ExtractorUsageError(
                 "extract option files.layers must be a mapping of layer name to a list of globs"
             )
-        self._specs: list[tuple[str, pathspec.PathSpec]] = []
+        self._specs: list[tuple[str, GlobSet]] = []
         for name, globs in layers.items():
             if isinstance(globs, str):
                 globs = [globs]
@@ -146,11 +145,11 @@ class Layers:
                 raise ExtractorUsageError(
                     f"extract option files.layers.{name} must be a list of glob strings"
                 )
-            self._specs.append((str(name), pathspec.PathSpec.from_lines("gitwildmatch", globs)))
+            self._specs.append((str(name), GlobSet(globs)))
 
     def layer_of(self, path: str) -> str | None:
         for name, spec in self._specs:
-            if spec.match_file(path):
+            if spec.match(path):
                 return name
         return None
 
@@ -163,9 +162,10 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
                 "skipped by every extractor (rename the file)", code="unsafe_name")
         for rel in ctx.unsafe_names
     ]
+    top = os.fspath(ctx.root).rstrip("/") + "/"
     for rel in ctx.files:
         try:
-            size = ctx.path(rel).stat().st_size
+            size = os.stat(top + rel).st_size
         except OSError as exc:
             problems.append(problem(rel, f"cannot stat file: {exc.strerror or exc}"))
             continue

@@ -155,19 +155,24 @@ def merge_base(root: Path, base: str) -> str:
                    file=str(root))
 
 
-def diff_u0(root: Path, base: str) -> str:
+def diff_u0(root: Path, base: str, *, merge_base_sha: str | None = None) -> str:
     """``git diff -U0 base...`` against the working tree: the diff-cover view of a change.
 
     Uses the merge base of ``base`` and HEAD, so commits on the base branch that the change
-    does not contain are not counted as the change's own.
+    does not contain are not counted as the change's own. A caller that already has it (from
+    :func:`merge_base`) passes it as ``merge_base_sha`` and saves two git processes.
     """
-    out = _run(root, ["diff", "-U0", *_DIFF_FLAGS, merge_base(root, base), "--"])
+    out = _run(root, ["diff", "-U0", *_DIFF_FLAGS, merge_base_sha or merge_base(root, base), "--"])
     return out.decode("utf-8", "replace")
 
 
-def name_status(root: Path, base: str) -> list[tuple[str, str, str | None]]:
-    """(status letter, path, old path for renames) of every file changed since the merge base."""
-    out = _text(_run(root, ["diff", "--name-status", "-z", *_DIFF_FLAGS, merge_base(root, base), "--"]))
+def name_status(
+    root: Path, base: str, *, merge_base_sha: str | None = None
+) -> list[tuple[str, str, str | None]]:
+    """(status letter, path, old path for renames) of every file changed since the merge base
+    (``merge_base_sha`` as in :func:`diff_u0`)."""
+    mb = merge_base_sha or merge_base(root, base)
+    out = _text(_run(root, ["diff", "--name-status", "-z", *_DIFF_FLAGS, mb, "--"]))
     parts = [p for p in out.split("\0") if p]
     rows: list[tuple[str, str, str | None]] = []
     i = 0

@@ -16,7 +16,7 @@ _JS_TS = frozenset({"js", "jsx", "mjs", "cjs", "ts", "tsx", "mts", "cts"})
 def is_test_path(path: str) -> bool:
     """Whether repository path ``path`` (POSIX separators) is part of a test suite."""
     parts = path.split("/")
-    if any(part in TEST_DIRS for part in parts[:-1]):
+    if not TEST_DIRS.isdisjoint(parts[:-1]):
         return True
     name = parts[-1]
     stem, dot, ext = name.rpartition(".")

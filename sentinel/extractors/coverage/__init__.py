@@ -78,8 +78,9 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
     changed: dict[str, Any] | None = None
     if ctx.base is not None:
         base_sha = gitrepo.resolve(ctx.root, ctx.base)
-        changed = changed_coverage(merged, changes.added_lines(ctx.root, base_sha))
-        changed["merge_base"] = gitrepo.merge_base(ctx.root, base_sha)
+        merge_base = gitrepo.merge_base(ctx.root, base_sha)
+        changed = changed_coverage(merged, changes.added_lines(ctx.root, base_sha, merge_base_sha=merge_base))
+        changed["merge_base"] = merge_base
 
     baseline, baseline_problem = _baseline(ctx, totals["percent"])
     if baseline_problem is not None:

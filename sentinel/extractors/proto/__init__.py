@@ -25,7 +25,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pathspec
 
@@ -33,8 +33,10 @@ from sentinel.extractors import gitrepo
 from sentinel.extractors.base import ExtractContext, document, problem
 from sentinel.extractors.errors import ExtractorUsageError
 from sentinel.extractors.proto.breaking import CATEGORY_ORDER, RULE_CATEGORIES, Report, compare
-from sentinel.extractors.proto.descriptors import CompileResult, Converter, compile_files, proto_name
 from sentinel.extractors.selection import printable_name, unsafe_name
+
+if TYPE_CHECKING:
+    from sentinel.extractors.proto.descriptors import CompileResult
 
 KIND = "proto"
 
@@ -56,17 +58,23 @@ def extract(ctx: ExtractContext) -> dict[str, Any]:
         else:
             problems.append(problem(inc, "include path is not a folder of the repository", code="bad_option"))
     selected = [f for f in ctx.files if f.endswith(".proto")]
-    names: dict[str, str] = {}
-    for rel in selected:
-        name = proto_name(rel, existing_includes)
-        if name is None:
-            problems.append(problem(rel, f"not under any include path ({', '.join(include_paths)}); skipped",
-                                    line=1, code="outside_include_paths"))
-        else:
-            names[name] = rel
-    head = compile_files(ctx.root, list(names), existing_includes) if names else CompileResult()
-    head_files = _records(head, names)
-    problems += _compile_problems(ctx.root, head, names, existing_includes, "compile_error", "")
+    head_files: dict[str, dict[str, Any]] = {}
+    if selected:
+        # Loaded only here: protobuf and grpc_tools cost ~30 ms to import, and most trees hold no .proto.
+        from sentinel.extractors.proto.descriptors import compile_files, proto_name
+
+        names: dict[str, str] = {}
+        for rel in selected:
+            name = proto_name(rel, existing_includes)
+            if name is None:
+                problems.append(problem(rel, f"not under any include path ({', '.join(include_paths)}); "
+                                        "skipped", line=1, code="outside_include_paths"))
+            else:
+                names[name] = rel
+        if names:
+            head = compile_files(ctx.root, list(names), existing_includes)
+            head_files = _records(head, names)
+            problems += _compile_problems(ctx.root, head, names, existing_includes, "compile_error", "")
 
     base_sha: str | None = None
     report = Report()
@@ -127,6 +135,8 @@ def _left_out(change: dict[str, Any], excepted: set[str], ignore_only: dict[str,
 
 
 def _records(result: CompileResult, names: dict[str, str]) -> dict[str, dict[str, Any]]:
+    from sentinel.extractors.proto.descriptors import Converter
+
     conv = Converter(result.files)
     return {names[f.name]: conv.file_record(f, names[f.name]) for f in result.files if f.name in names}
 
@@ -160,6 +170,10 @@ def _compile_base(ctx: ExtractContext, sha: str, includes: Sequence[str], select
     """Compile the base revision's versions of the compared files, written to a temp folder."""
     blobs = gitrepo.blobs_at(ctx.root, sha, (".proto",))
     problems: list[dict[str, Any]] = []
+    if not blobs:
+        return {}, problems
+    from sentinel.extractors.proto.descriptors import compile_files, proto_name
+
     for rel in [r for r in blobs if not _safe_relpath(r)]:
         del blobs[rel]
         if not ignore.match_file(rel):
