@@ -16,12 +16,14 @@ from typing import Any
 from sentinel import baseline, library, new_only, results_file, rule_metadata
 from sentinel.config import Config, as_list, require_globs_match
 from sentinel.errors import UsageError
-from sentinel.extractors.run import kinds_from, run_extractors
-from sentinel.extractors.selection import select_files
+from sentinel.extractors.cache import open_cache
+from sentinel.extractors.run import run_extractors
+from sentinel.extractors.selection import Selection, select
 from sentinel.inputs import DEFAULT_OUT, WrittenDocument, write_documents
 from sentinel.progress import Progress
 from sentinel.results_file import RunRecord
 from sentinel.rule_states import not_configured
+from sentinel.runner.eval_cache import run_cached
 from sentinel.runner.evaluate import Input, TestOptions, run_tests
 from sentinel.runner.loader import find_policies, load_data
 from sentinel.runner.results import CheckResult
@@ -77,8 +79,9 @@ def check_run(
     if settings.new_only and not settings.base:
         raise UsageError("--new-only needs --base REV: the revision whose failures are not new")
     extract_settings = config.section("extract")
-    require_globs_match(config, select_files(settings.root))
-    documents = _extract(settings, extract_settings, progress)
+    listing = select(settings.root)
+    require_globs_match(config, listing.files)
+    documents = _extract(settings, extract_settings, progress, listing)
     out_dir = Path(settings.out or extract_settings.get("out") or DEFAULT_OUT)
     place = Place(Path.cwd(), confine=settings.confine_out or not settings.out)
     written = write_documents(out_dir, documents, place)
@@ -107,7 +110,8 @@ def check_run(
     )
     inputs = [Input(name=doc.path.as_posix(), document=documents[kind]) for kind, doc in written.items()]
     with progress.step("evaluate"):
-        results = rule_metadata.enrich(run_tests([], options, documents=inputs), rule_metadata.load(policy))
+        evaluated = run_cached(options, inputs, open_cache(settings.root, extract_settings))
+        results = rule_metadata.enrich(evaluated, rule_metadata.load(policy))
     baseline_path = baseline_file(config, settings)
     if baseline_path is not None:
         results = baseline.apply(results, baseline.load(baseline_path), settings.root)
@@ -126,18 +130,18 @@ def check_run(
     return CheckRun(results, record)
 
 
-def _extract(settings: CheckSettings, extract_settings: dict[str, Any], progress: Progress) -> dict[str, Any]:
-    """All kinds in one call; one call per kind when the steps are shown (the file selection is
-    then walked once per kind, a small cost next to extraction)."""
+def _extract(
+    settings: CheckSettings, extract_settings: dict[str, Any], progress: Progress, listing: Selection
+) -> dict[str, Any]:
+    """All kinds in one call, timed per kind (and the shared source pass) when someone watches."""
     requested = list(settings.kinds) or None
     if not progress.per_step:
         with progress.step("extract"):
-            return run_extractors(settings.root, requested, settings.base, extract_settings)
-    documents: dict[str, Any] = {}
-    for kind in kinds_from(requested, extract_settings):
-        with progress.step(f"extract {kind}"):
-            documents.update(run_extractors(settings.root, [kind], settings.base, extract_settings))
-    return documents
+            return run_extractors(settings.root, requested, settings.base, extract_settings, listing=listing)
+    return run_extractors(
+        settings.root, requested, settings.base, extract_settings, listing=listing,
+        step=lambda label: progress.step(f"extract {label}"),
+    )
 
 
 def _hide_existing(

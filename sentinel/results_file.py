@@ -44,13 +44,13 @@ def sha256(data: bytes) -> str:
 
 
 def checked_out_revision(root: Path) -> str | None:
-    """HEAD of the git work tree that contains ``root`` (also from a subfolder), or None."""
-    import git
+    """HEAD of the git work tree that contains ``root`` (also from a subfolder), or None.
 
-    try:
-        return git.Repo(root, search_parent_directories=True).head.commit.hexsha
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
-        return None
+    One hardened ``git rev-parse`` (see ``gitrepo``): GitPython costs more to import than the call.
+    """
+    from sentinel.extractors import gitrepo
+
+    return gitrepo.head_revision(root)
 
 
 def engine_version() -> str:

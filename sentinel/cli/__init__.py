@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import sys
@@ -82,6 +83,17 @@ class SentinelGroup(click.Group):
             return super().make_context(info_name, args, parent, **extra)
         except KeyboardInterrupt:
             _interrupted()
+
+    def main(self, args: Any = None, *rest: Any, **extra: Any) -> Any:
+        """As the console script (arguments from ``sys.argv``), tune the garbage collector first:
+        start-up and extraction allocate millions of objects that live until the process ends, and
+        the default thresholds scan them over and over (measured: 11% of a check's CPU).
+        ``gc.freeze`` moves what exists now (imported modules) out of every later scan. Callers
+        that pass ``args`` (tests, embedding programs) keep their own settings."""
+        if args is None:
+            gc.freeze()
+            gc.set_threshold(100_000, 50, 100)
+        return super().main(args, *rest, **extra)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)

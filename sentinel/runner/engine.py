@@ -32,6 +32,8 @@ _ERROR_LINE = re.compile(r"^error:\s*(?P<msg>.+)$", re.MULTILINE)
 _EXACT_INTEGERS = (-(2**63), 2**64 - 1)
 _LONG_NUMBER = re.compile(r"\d{19}")
 ENGINE_MAX_DEPTH = 127
+# The extension standing in for ``time.now_ns`` (as long as it, so that columns stay put).
+CLOCK = "_sntl_clock"
 UNDEFINED = "<undefined>"
 
 
@@ -95,7 +97,7 @@ def _gap_hint(message: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Inspection:
+class Inspection:
     """What the runner needs from the compiled policies' AST (small enough to cross processes)."""
 
     rules: dict[str, Counter[str]]
@@ -118,14 +120,23 @@ class RegorusEngine:
         data: dict[str, Any],
         rego_v0: bool = False,
         limits: Limits | None = None,
+        inspection: Inspection | None = None,
+        clock: Callable[[], int] | None = None,
     ) -> None:
+        """``inspection``: what an earlier guarded probe of these very policies and data found
+        (sentinel.runner.eval_cache keeps it by their hash); the probe is then skipped.
+        ``clock``: registered as the extension :data:`CLOCK` (eval_cache rewrites ``time.now_ns()``
+        calls to it, to learn which evaluations read the clock)."""
         self.policies = policies
-        if limits is None:
-            self._engine = _compile(policies, data, rego_v0)
+        if inspection is not None:
+            self._engine = _compile(policies, data, rego_v0, clock=clock)
+        elif limits is None:
+            self._engine = _compile(policies, data, rego_v0, clock=clock)
             inspection = _inspect(self._engine)
         else:
-            inspection = _probe(policies, data, rego_v0, limits)
-            self._engine = _compile(policies, data, rego_v0)
+            inspection = _probe(policies, data, rego_v0, limits, clock)
+            self._engine = _compile(policies, data, rego_v0, clock=clock)
+        self.inspection = inspection
         self._rules, self._tests, self._locations = inspection.rules, inspection.tests, inspection.locations
         # Called with (what, file, line) before each rule is evaluated: the evaluation worker
         # records it so a crash or a timeout can name the rule.
@@ -340,9 +351,12 @@ def _compile(
     data: dict[str, Any],
     rego_v0: bool,
     on_file: Callable[[str, str | None, int | None], None] | None = None,
+    clock: Callable[[], int] | None = None,
 ) -> regorus.Engine:
     engine = regorus.Engine()
     engine.set_rego_v0(rego_v0)
+    if clock is not None:
+        engine.add_extension(CLOCK, 0, clock)
     # regorus caps line width, file size and line count of policies; OPA has no such caps, so
     # raise them well past anything a policy file holds (input size is checked elsewhere).
     engine.set_policy_length_config(max_col=1_000_000, max_file_bytes=256 * 1024 * 1024, max_lines=10_000_000)
@@ -366,12 +380,18 @@ def _compile(
     return engine
 
 
-def _probe(policies: list[PolicySource], data: dict[str, Any], rego_v0: bool, limits: Limits) -> _Inspection:
+def _probe(
+    policies: list[PolicySource],
+    data: dict[str, Any],
+    rego_v0: bool,
+    limits: Limits,
+    clock: Callable[[], int] | None = None,
+) -> Inspection:
     """Compile and inspect in a guarded worker; the parent compiles only what the worker survived."""
     steps: list[Callable[[str, str | None, int | None], None]] = []
 
-    def work(_: None) -> _Inspection:
-        engine = _compile(policies, data, rego_v0, on_file=steps[0] if steps else None)
+    def work(_: None) -> Inspection:
+        engine = _compile(policies, data, rego_v0, on_file=steps[0] if steps else None, clock=clock)
         if steps:
             steps[0]("reading the syntax tree of the policies", None, None)
         return _inspect(engine)
@@ -382,7 +402,7 @@ def _probe(policies: list[PolicySource], data: dict[str, Any], rego_v0: bool, li
     return run_guarded([None], work, limits, describe=lambda _: "", setup=setup)[0]
 
 
-def _inspect(engine: regorus.Engine) -> _Inspection:
+def _inspect(engine: regorus.Engine) -> Inspection:
     """namespace -> rule head name -> number of definitions (conftest counts each); test rules;
     where each rule is defined. Also runs the checks of vet.py."""
     try:
@@ -405,7 +425,7 @@ def _inspect(engine: regorus.Engine) -> _Inspection:
             if name and name.startswith("test_") and (namespace, name) not in tests:
                 line = rule["Spec"]["span"]["line"]
                 tests[(namespace, name)] = TestRule(namespace, name, module["source"]["file"], line)
-    return _Inspection(rules, sorted(tests.values(), key=lambda t: (t.file, t.line)), locations)
+    return Inspection(rules, sorted(tests.values(), key=lambda t: (t.file, t.line)), locations)
 
 
 def rule_ref(namespace: str, rule: str) -> str:
