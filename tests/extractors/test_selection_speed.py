@@ -244,5 +244,6 @@ def test_a_check_lists_the_repository_once(git_repo: Any, monkeypatch: pytest.Mo
 
     monkeypatch.setattr(gitrepo, "list_files", counted)
     monkeypatch.chdir(git_repo.root)
-    check_module.check_run(load_config(None), check_module.CheckSettings(root=git_repo.root, kinds=("files",)))
+    settings = check_module.CheckSettings(root=git_repo.root, kinds=("files",))
+    check_module.check_run(load_config(None), settings)
     assert len(calls) == 1
