@@ -9,8 +9,7 @@ Run: .venv/bin/python benchmarks/cache_bench.py [ROUNDS] [TREE] [CODE ...]
 Each CODE is a folder holding a ``sentinel`` package (say a ``git archive`` of another
 revision) put first on PYTHONPATH: the cached runs of every CODE are interleaved in each round,
 so that two versions of the cache are compared on the same machine load. Without CODE, the
-installed package. "no cache" does not use the cache module and runs once per round, with the
-first CODE.
+installed package. Every CODE also runs once per round without the cache ("no cache").
 """
 
 from __future__ import annotations
@@ -71,15 +70,16 @@ def main() -> None:
     changed = TREE / CHANGED
     original = changed.read_bytes()
     codes: list[str | None] = list(CODES) or [None]
-    names = ("cold", "warm", "warm, 1 file changed")
-    results: dict[str, list[tuple[float, float]]] = {"no cache": []}
-    results.update({label(code, name): [] for code in codes for name in names})
+    names = ("no cache", "cold", "warm", "warm, 1 file changed")
+    results: dict[str, list[tuple[float, float]]] = {
+        label(code, name): [] for code in codes for name in names
+    }
     work = Path(tempfile.mkdtemp(prefix="sentinel-cache-bench-"))
     try:
         for round_no in range(ROUNDS):
             out = work / "inputs"
-            results["no cache"].append(timed(["--no-cache"], out, codes[0]))
             for n, code in enumerate(codes):
+                results[label(code, "no cache")].append(timed(["--no-cache"], out, code))
                 cache = ["--cache-dir", str(work / f"cache-{round_no}-{n}")]
                 results[label(code, "cold")].append(timed(cache, out, code))
                 results[label(code, "warm")].append(timed(cache, out, code))
@@ -97,7 +97,7 @@ def main() -> None:
         cold_wall = statistics.median(w for w, _ in results[label(code, "cold")])
         cold_cpu = statistics.median(c for _, c in results[label(code, "cold")])
         for name, samples in results.items():
-            if name != "no cache" and not name.startswith(label(code, "")):
+            if not name.startswith(label(code, "")):
                 continue
             wall = statistics.median(w for w, _ in samples)
             cpu = statistics.median(c for _, c in samples)
